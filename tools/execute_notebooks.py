@@ -1,0 +1,77 @@
+"""Execute notebooks in place so their stored outputs match the current code (`make outputs`).
+
+    python tools/execute_notebooks.py                 # every notebook listed in _toc.yml
+    python tools/execute_notebooks.py book/ch3_wT/wT_derivation.ipynb ...
+
+Each notebook runs top to bottom in a fresh kernel of the current Python environment, with its own
+folder as the working directory (as nbval and the site build run it). Execution counts are
+renumbered 1, 2, 3, ... and timing metadata is dropped, so re-running an unchanged notebook leaves
+the file unchanged. A cell error stops with a message naming the notebook and cell.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def toc_notebooks() -> list[Path]:
+    """The notebooks listed in _toc.yml, in reading order."""
+    entries = re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [ROOT / f"{e}.ipynb" for e in entries if (ROOT / f"{e}.ipynb").exists()]
+
+
+def execute(path: Path, timeout: int = 600) -> float:
+    """Run one notebook in place; return the seconds it took."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", allow_errors=False,
+        record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    count = 0
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            count += 1
+            cell.execution_count = count
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = count
+    nb.metadata.pop("widgets", None)  # widget state is per-run noise; the static figure is the record
+    nbformat.write(nb, path)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
+    for path in paths:
+        if not path.exists():
+            print(f"no such notebook: {path}", file=sys.stderr)
+            return 2
+        try:
+            seconds = execute(path, args.timeout)
+        except CellExecutionError as err:
+            print(f"FAILED {path.relative_to(ROOT)}:\n{err}", file=sys.stderr)
+            return 1
+        print(f"{seconds:7.1f} s  {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
