@@ -1,0 +1,108 @@
+"""`make bench`: seconds per notebook against the floor, and the site build time.
+
+The floor is a fresh kernel that only imports torch, numpy, matplotlib, ipywidgets and gradlab:
+the cost every notebook pays before its first line of teaching. Targets: each chapter notebook
+within 2x the floor, and the whole book executed in under 2 minutes (2 CPU cores).
+
+Notebooks are executed in memory (the stored files are not touched), each in its own kernel, one
+after the other. The table is written to book/appendix/benchmarks.md and printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from execute_notebooks import ROOT, toc_notebooks  # noqa: E402
+
+FLOOR_SOURCE = "import torch, numpy, matplotlib.pyplot, ipywidgets, gradlab"
+OUT = ROOT / "book" / "appendix" / "benchmarks.md"
+
+
+def run_in_kernel(nb, cwd: Path) -> float:
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(cwd)}})
+    start = time.perf_counter()
+    client.execute()
+    return time.perf_counter() - start
+
+
+def floor_seconds(repeats: int) -> float:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_SOURCE)])
+    return min(run_in_kernel(nb, ROOT) for _ in range(repeats))
+
+
+def notebook_seconds(path: Path) -> float:
+    return run_in_kernel(nbformat.read(path, as_version=4), path.parent)
+
+
+def build_seconds() -> float:
+    out = Path(tempfile.mkdtemp(prefix="bench-build-"))
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
+                    "--path-output", str(out), "-W", "-n", "--keep-going", "-q"],
+                   check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - start
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="time the notebooks and the site build")
+    parser.add_argument("--no-build", action="store_true", help="skip timing the site build")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of the floor kernel (min)")
+    args = parser.parse_args(argv)
+
+    floor = floor_seconds(args.repeats)
+    rows = []
+    for path in toc_notebooks():
+        seconds = notebook_seconds(path)
+        rows.append((str(path.relative_to(ROOT)), seconds))
+        print(f"{seconds:7.2f} s  {rows[-1][0]}", flush=True)
+    total = sum(s for _, s in rows)
+    build = None if args.no_build else build_seconds()
+
+    def verdict(s: float) -> str:
+        return "yes" if s <= 2 * floor else "**no**"
+
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (tools/bench.py); do not edit by hand. Each notebook runs in a",
+        "fresh kernel, one after another. The *floor* is a fresh kernel that only imports torch,",
+        "numpy, matplotlib, ipywidgets and gradlab. Targets: each notebook within 2x the floor;",
+        "the whole book executed in under 120 s.",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}.",
+        "",
+        "| notebook | seconds | x floor | within 2x floor |",
+        "| --- | ---: | ---: | :---: |",
+        f"| floor (imports only) | {floor:.2f} | 1.00 | |",
+    ]
+    lines += [f"| `{name}` | {s:.2f} | {s / floor:.2f} | {verdict(s)} |" for name, s in rows]
+    lines += [
+        f"| **all notebooks** | **{total:.2f}** | | {'yes' if total < 120 else '**no**'} (< 120 s) |",
+        "",
+    ]
+    if build is not None:
+        lines += [f"Site build (`jupyter-book build`, executes every notebook): {build:.1f} s.", ""]
+    OUT.write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
