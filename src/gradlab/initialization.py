@@ -39,7 +39,8 @@ def weight_std(init: str | float, fan_in: int, fan_out: int, init_scale: float =
 
 
 def variance_profile(depth: int, width: int, activation: str = "tanh",
-                     init: str | float = "xavier", *, init_scale: float = 1.0, batch: int = 256, seed: int = 0) -> VarianceProfile:
+                     init: str | float = "xavier", *, init_scale: float = 1.0,
+                     batch: int = 256, seed: int = 0) -> VarianceProfile:
     """Measure Var(h_l) and Var(dL/dh_l) for l = 1..depth in a width x width network (float64).
 
     Inputs x ~ N(0, 1) of shape (batch, width); the loss is L = sum(r * output) with r ~ N(0, 1),
