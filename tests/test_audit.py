@@ -1,0 +1,185 @@
+"""Chapter 6: the audit data, the source documents and the fact-check notebook agree.
+
+- every section of every source document (derived from its headings) has at least one claim;
+- every claim names a real document and section, and has a demonstration cell in the notebook
+  that ran (stored output, no error);
+- the verdict each claim shows in the notebook is the verdict of the audit data, and the printed
+  verdict table equals the counts computed from the data;
+- gradlab.audit rejects bad input by name and reports a code block's first error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gradlab import audit
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = ROOT / "book" / "ch6_fact_check"
+NOTEBOOK = CHAPTER / "fact_check.ipynb"
+AUDIT_FILE = CHAPTER / "audit.yaml"
+
+try:
+    DOCS = audit.document_names()
+except FileNotFoundError:  # the documents live outside the repository
+    DOCS = []
+needs_docs = pytest.mark.skipif(not DOCS, reason="source documents not found (set GRADLAB_SEEDS)")
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict]:
+    return audit.load_audit(AUDIT_FILE)
+
+
+@pytest.fixture(scope="module")
+def cells() -> list[dict]:
+    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+
+
+def demo_cells(cells: list[dict]) -> dict[str, dict]:
+    found = {}
+    for cell in cells:
+        src = "".join(cell["source"])
+        m = re.match(r"# audit: (\S+)", src)
+        if cell["cell_type"] == "code" and m:
+            assert m.group(1) not in found, f"two demonstration cells for {m.group(1)}"
+            found[m.group(1)] = cell
+    return found
+
+
+@needs_docs
+def test_five_documents_found():
+    assert len(DOCS) == 5
+
+
+@needs_docs
+@pytest.mark.parametrize("doc", DOCS or ["none"])
+def test_every_section_of_every_document_is_audited(doc, records):
+    sections = audit.document_sections(audit.read_document(doc))
+    assert sections, f"no sections found in {doc}"
+    audited = {r["section"] for r in records if r["document"] == doc}
+    missing = [s for s in sections if s not in audited]
+    assert missing == [], f"{doc}: sections without a claim: {missing}"
+
+
+@needs_docs
+def test_every_claim_points_at_a_real_document_and_section(records):
+    for r in records:
+        assert r["document"] in DOCS, r["id"]
+        sections = audit.split_sections(audit.read_document(r["document"]))
+        assert r["section"] in sections, f"{r['id']}: no section {r['section']!r} in {r['document']}"
+        assert r["id"][:3] == r["document"][:3], f"{r['id']} is filed under {r['document']}"
+
+
+@needs_docs
+def test_every_code_block_is_audited(records):
+    for doc in DOCS:
+        n_blocks = len(audit.code_blocks(audit.read_document(doc)))
+        n_code_claims = sum(1 for r in records if r["document"] == doc and r["claim"].endswith("(code)."))
+        assert n_code_claims == n_blocks, f"{doc}: {n_blocks} code blocks, {n_code_claims} code claims"
+
+
+def test_every_claim_has_a_demonstration_cell_that_ran(records, cells):
+    demos = demo_cells(cells)
+    ids = [r["id"] for r in records]
+    assert sorted(demos) == sorted(ids), set(demos) ^ set(ids)
+    for cid, cell in demos.items():
+        assert cell.get("execution_count") is not None, f"demonstration {cid} has no stored run"
+        outputs = cell.get("outputs", [])
+        assert all(o["output_type"] != "error" for o in outputs), f"demonstration {cid} failed"
+        assert any(o["output_type"] == "stream" and o["name"] == "stdout" for o in outputs), (
+            f"demonstration {cid} prints nothing: nbval would have nothing to compare"
+        )
+
+
+def test_notebook_prose_shows_the_audit_verdicts(records, cells):
+    shown = {}
+    for cell in cells:
+        if cell["cell_type"] == "markdown":
+            src = "".join(cell["source"])
+            for m in re.finditer(r"\*\*Claim (\S+)\*\*.*?verdict: \*\*([a-z ]+)\*\*", src):
+                shown[m.group(1)] = m.group(2)
+            assert not re.search(r"\(audit-[^)]*\)=", src) or "(audit-" in src
+    assert shown == {r["id"]: r["verdict"] for r in records}
+
+
+def test_printed_verdict_table_matches_the_counts(records, cells):
+    counts = audit.verdict_counts(records)
+    table_cell = next(c for c in cells if c["cell_type"] == "code"
+                      and "audit.verdict_counts(AUDIT)" in "".join(c["source"]))
+    printed = "".join("".join(o.get("text", "")) for o in table_cell["outputs"])
+    expected = "".join(f"{doc[:3]} {dict(row)}\n" for doc, row in counts.items())
+    assert printed == expected
+
+
+def test_verdict_counts_add_up_and_include_zeros():
+    recs = [{"document": "b", "verdict": "wrong"}, {"document": "a", "verdict": "correct"},
+            {"document": "a", "verdict": "Correct"}]
+    counts = audit.verdict_counts(recs)
+    assert list(counts) == ["a", "b"]
+    assert counts["a"]["correct"] == 2 and counts["a"]["wrong"] == 0
+    assert list(counts["b"]) == list(audit.VERDICTS)
+    assert sum(sum(r.values()) for r in counts.values()) == len(recs)
+
+
+def test_split_sections_ignores_code_and_uses_numbered_headings_only_without_markdown():
+    text = "intro\n# A\nbody\n```\n# not a heading\n```\n**B:**\nmore\n1. item\n"
+    sections = audit.split_sections(text)
+    assert list(sections) == [audit.PREAMBLE, "A", "B"]
+    assert "# not a heading" in sections["A"]
+    numbered = audit.split_sections("1. Intro\ntext\n2.1. Part\nmore\n")
+    assert list(numbered) == [audit.PREAMBLE, "1. Intro", "2.1. Part"]
+    assert audit.document_sections("# Empty\n---\n# Full\nclaim\n") == ["Full"]
+
+
+def test_run_code_reports_first_error_without_traceback():
+    r = audit.run_code("print('a')\nundefined_name\nprint('b')")
+    assert r.stdout == "a\n" and not r.ok
+    assert r.summary() == "NameError: name 'undefined_name' is not defined"
+    ok = audit.run_code("y = x + 1", namespace={"x": 2})
+    assert ok.ok and ok.namespace["y"] == 3 and ok.summary() == "ran without error"
+
+
+def test_run_code_uses_a_fresh_namespace_and_a_time_limit():
+    audit.run_code("leaked = 1")
+    assert "leaked" not in audit.run_code("pass").namespace
+    r = audit.run_code("while True: pass", timeout=0.2)
+    assert r.error_type == "CodeTimeout"
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(TypeError, match="source"):
+        audit.run_code(42)
+    with pytest.raises(ValueError, match="timeout"):
+        audit.run_code("pass", timeout=0)
+    with pytest.raises(TypeError, match="namespace"):
+        audit.run_code("pass", namespace=[1])
+    with pytest.raises(TypeError, match="text"):
+        audit.split_sections(None)
+
+
+def test_load_audit_rejects_bad_records(tmp_path):
+    bad = tmp_path / "a.yaml"
+    bad.write_text("- {id: x, document: d, section: s, where: w, claim: c, verdict: maybe, why: y}\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="verdict of x"):
+        audit.load_audit(bad)
+    bad.write_text("- {id: x, document: d}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="lacks the fields"):
+        audit.load_audit(bad)
+    rec = "{id: x, document: d, section: s, where: w, claim: c, verdict: wrong, why: y}"
+    bad.write_text(f"- {rec}\n- {rec}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="appears twice"):
+        audit.load_audit(bad)
+
+
+@needs_docs
+def test_document_code_index_is_checked():
+    with pytest.raises(ValueError, match="index"):
+        audit.document_code(DOCS[0], 5)
+    with pytest.raises(ValueError, match="name"):
+        audit.read_document("nope.txt")
