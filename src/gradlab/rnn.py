@@ -1,0 +1,227 @@
+"""Recurrent cells (vanilla RNN, LSTM, GRU): gradient through time and a long-range memory task.
+
+Gradient through time. For an input sequence x_1..x_T and a scalar read-out of the last state,
+
+    L = u . h_T                (u a fixed random unit vector),
+
+``input_grad_norms`` returns ||dL/dx_t||_2 for t = 1..T. By the chain rule
+
+    dL/dx_t = (dh_t/dx_t)^T (dh_{t+1}/dh_t)^T ... (dh_T/dh_{T-1})^T u,
+
+a product of T - t step Jacobians: it shrinks or grows geometrically in T - t unless the cell
+keeps a path whose Jacobian stays near the identity (the LSTM's cell state c_t = f_t * c_{t-1} + ...,
+the GRU's h_t = (1 - z_t) * h_{t-1} + ...).
+
+``state_jacobian_norm`` returns ||dh_T/dh_0||_F, the same product measured from the initial state.
+
+Memory task. ``memory_task`` makes sequences whose first step carries one of ``n_symbols``
+symbols (one-hot) and whose other T - 1 steps carry random distractor symbols; the label is the
+first symbol. A model must carry one number across T steps: chance accuracy is 1 / n_symbols.
+``train_memory`` trains a cell + linear read-out on it with Adam and reports the test accuracy.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from ._checks import check_choice, check_float, check_int
+
+CELLS = ("rnn", "lstm", "gru")
+
+
+def make_rnn(cell: str, input_size: int, hidden_size: int, *, seed: int = 0,
+             forget_bias: float | None = None,
+             dtype: torch.dtype = torch.float32) -> nn.RNNBase:
+    """A one-layer ``nn.RNN`` (tanh) / ``nn.LSTM`` / ``nn.GRU`` with batch-first input.
+
+    Weights use torch's default initialization U(-1/sqrt(H), 1/sqrt(H)), drawn with the torch
+    RNG seeded by ``seed`` (the global RNG state is restored afterwards). For the LSTM,
+    ``forget_bias`` (if given) sets the forget gate's total bias b_f = b_if + b_hf to that value,
+    so the gate starts at sigmoid(b_f) instead of about 1/2 (Gers et al. 2000 use b_f = 1).
+    """
+    cell = check_choice("cell", cell, CELLS)
+    input_size = check_int("input_size", input_size, minimum=1, maximum=10_000)
+    hidden_size = check_int("hidden_size", hidden_size, minimum=1, maximum=10_000)
+    seed = check_int("seed", seed, minimum=0)
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
+    if forget_bias is not None:
+        if cell != "lstm":
+            raise ValueError(f"forget_bias applies to cell='lstm' only, got cell={cell!r}")
+        forget_bias = check_float("forget_bias", forget_bias)
+    cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[cell]
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        model = cls(input_size, hidden_size, batch_first=True)
+    finally:
+        torch.random.set_rng_state(state)
+    if forget_bias is not None:  # gate order in torch's LSTM weights: input, forget, cell, output
+        with torch.no_grad():
+            model.bias_ih_l0[hidden_size:2 * hidden_size] = forget_bias
+            model.bias_hh_l0[hidden_size:2 * hidden_size] = 0.0
+    return model.to(dtype)
+
+
+def _check_rnn(rnn: object) -> nn.RNNBase:
+    if not isinstance(rnn, (nn.RNN, nn.LSTM, nn.GRU)):
+        raise TypeError(f"rnn must be a torch.nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}")
+    if not rnn.batch_first or rnn.num_layers != 1 or rnn.bidirectional:
+        raise ValueError("rnn must be one-layer, one-directional and batch_first=True "
+                         "(build it with gradlab.rnn.make_rnn)")
+    return rnn
+
+
+def _check_sequence(x: object, rnn: nn.RNNBase) -> torch.Tensor:
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a torch.Tensor, got {type(x).__name__}")
+    if x.dim() != 3 or x.shape[0] != 1 or x.shape[2] != rnn.input_size or x.shape[1] < 1:
+        raise ValueError(f"x must have shape (1, T, {rnn.input_size}) with T >= 1, "
+                         f"got {tuple(x.shape)}")
+    return x
+
+
+def _readout(hidden_size: int, seed: int, dtype: torch.dtype) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    u = torch.randn(hidden_size, generator=g, dtype=torch.float64)
+    return (u / u.norm()).to(dtype)
+
+
+def random_sequence(T: int, input_size: int, *, seed: int = 0,
+                    dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """A (1, T, input_size) sequence of independent N(0, 1) entries, seeded."""
+    T = check_int("T", T, minimum=1, maximum=100_000)
+    input_size = check_int("input_size", input_size, minimum=1, maximum=10_000)
+    seed = check_int("seed", seed, minimum=0)
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(1, T, input_size, generator=g, dtype=torch.float64).to(dtype)
+
+
+def input_grad_norms(rnn: nn.RNNBase, x: torch.Tensor, *, seed: int = 0) -> list[float]:
+    """[||dL/dx_1||, ..., ||dL/dx_T||] for L = u . h_T, u a unit vector drawn with ``seed``."""
+    rnn = _check_rnn(rnn)
+    x = _check_sequence(x, rnn)
+    seed = check_int("seed", seed, minimum=0)
+    x = x.detach().clone().requires_grad_(True)
+    out, _ = rnn(x)
+    u = _readout(rnn.hidden_size, seed, out.dtype)
+    loss = out[0, -1] @ u
+    (grad,) = torch.autograd.grad(loss, x)
+    return [float(v) for v in grad[0].norm(dim=1)]
+
+
+def state_jacobian_norm(rnn: nn.RNNBase, x: torch.Tensor) -> float:
+    """||dh_T/dh_0||_F at h_0 = 0 (and c_0 = 0 for the LSTM, held fixed) along the input x."""
+    rnn = _check_rnn(rnn)
+    x = _check_sequence(x, rnn).detach()
+    H = rnn.hidden_size
+    h0 = torch.zeros(1, 1, H, dtype=x.dtype)
+
+    def last_state(h: torch.Tensor) -> torch.Tensor:
+        if isinstance(rnn, nn.LSTM):
+            out, _ = rnn(x, (h, torch.zeros_like(h)))
+        else:
+            out, _ = rnn(x, h)
+        return out[0, -1]
+
+    jac = torch.autograd.functional.jacobian(last_state, h0)
+    return float(jac.reshape(H, H).norm())
+
+
+class MemoryData(NamedTuple):
+    x: torch.Tensor  # (n, T, n_symbols) one-hot symbols
+    y: torch.Tensor  # (n,) int64: the symbol of the first step
+
+
+def memory_task(n: int, T: int, *, n_symbols: int = 4, distractors: bool = False,
+                seed: int = 0) -> MemoryData:
+    """``n`` sequences of length ``T``: step 1 shows a symbol s ~ U{0..n_symbols-1} (one-hot);
+    steps 2..T are zero vectors, or independent random one-hot symbols if ``distractors``.
+    The label is s."""
+    n = check_int("n", n, minimum=1, maximum=1_000_000)
+    T = check_int("T", T, minimum=1, maximum=10_000)
+    n_symbols = check_int("n_symbols", n_symbols, minimum=2, maximum=1000)
+    seed = check_int("seed", seed, minimum=0)
+    g = torch.Generator().manual_seed(seed)
+    symbols = torch.randint(0, n_symbols, (n, T), generator=g)
+    if not isinstance(distractors, bool):
+        raise TypeError(f"distractors must be True or False, got {distractors!r}")
+    x = nn.functional.one_hot(symbols, n_symbols).to(torch.float32)
+    if not distractors:
+        x[:, 1:] = 0.0
+    return MemoryData(x, symbols[:, 0].clone())
+
+
+class MemoryResult(NamedTuple):
+    losses: list[float]      # training cross-entropy after each step
+    test_accuracy: float     # fraction of held-out sequences whose first symbol is recalled
+    chance: float            # 1 / n_symbols
+
+
+class RecallModel(nn.Module):
+    """A recurrent cell followed by a linear read-out of its last hidden state."""
+
+    def __init__(self, cell: str, n_symbols: int, hidden_size: int, seed: int,
+                 forget_bias: float | None = None):
+        super().__init__()
+        self.rnn = make_rnn(cell, n_symbols, hidden_size, seed=seed, forget_bias=forget_bias)
+        g = torch.Generator().manual_seed(seed + 1)
+        self.head = nn.Linear(hidden_size, n_symbols)
+        bound = 1.0 / hidden_size ** 0.5
+        with torch.no_grad():
+            self.head.weight.uniform_(-bound, bound, generator=g)
+            self.head.bias.zero_()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(x)
+        return self.head(out[:, -1])
+
+
+def train_memory(cell: str, T: int, *, hidden_size: int = 16, n_symbols: int = 4,
+                 steps: int = 300, batch_size: int = 64, lr: float = 0.01,
+                 n_test: int = 1000, forget_bias: float | None = None,
+                 optimizer: str = "adam", clip: float | None = None,
+                 seed: int = 0) -> MemoryResult:
+    """Train ``cell`` (+ linear read-out) on fresh ``memory_task`` batches (blank steps 2..T).
+
+    ``optimizer`` is "adam" or "sgd" (plain SGD, step = lr * gradient); ``clip`` (if given)
+    rescales the gradient to norm at most ``clip`` before each step.
+
+    Each step draws a new batch (seed, step) so the model never sees the test set (drawn with
+    a separate seed). Returns the training losses and the test accuracy after ``steps`` steps.
+    """
+    cell = check_choice("cell", cell, CELLS)
+    T = check_int("T", T, minimum=1, maximum=10_000)
+    hidden_size = check_int("hidden_size", hidden_size, minimum=1, maximum=4096)
+    n_symbols = check_int("n_symbols", n_symbols, minimum=2, maximum=1000)
+    steps = check_int("steps", steps, minimum=0, maximum=100_000)
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=100_000)
+    lr = check_float("lr", lr, minimum=0.0, strict_min=True)
+    n_test = check_int("n_test", n_test, minimum=1, maximum=1_000_000)
+    seed = check_int("seed", seed, minimum=0)
+    optimizer = check_choice("optimizer", optimizer, ("adam", "sgd"))
+    if clip is not None:
+        clip = check_float("clip", clip, minimum=0.0, strict_min=True)
+    model = RecallModel(cell, n_symbols, hidden_size, seed, forget_bias)
+    if optimizer == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for step in range(steps):
+        x, y = memory_task(batch_size, T, n_symbols=n_symbols, seed=1_000_000 * (seed + 1) + step)
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        if clip is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        losses.append(float(loss.detach()))
+    x_test, y_test = memory_task(n_test, T, n_symbols=n_symbols, seed=999_999_999 - seed)
+    with torch.no_grad():
+        acc = float((model(x_test).argmax(dim=1) == y_test).float().mean())
+    return MemoryResult(losses, acc, 1.0 / n_symbols)
