@@ -38,9 +38,9 @@ _NUMBERED_HEADING = re.compile(r"^\s*(\d+(?:\.\d+)*\.\s+\S.*?)\s*$")
 
 
 def seeds_dir() -> Path:
-    """Folder of the source documents: $GRADLAB_SEEDS, else ``../shared/seeds`` next to the repo."""
+    """Folder of the source documents: $GRADLAB_SEEDS, else the repository's ``sources/``."""
     env = os.environ.get("GRADLAB_SEEDS")
-    path = Path(env) if env else Path(__file__).resolve().parents[3] / "shared" / "seeds"
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "sources"
     if not path.is_dir():
         raise FileNotFoundError(
             f"source documents not found in {path}; set GRADLAB_SEEDS to the folder that holds "
