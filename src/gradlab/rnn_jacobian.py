@@ -49,7 +49,9 @@ def _check_vector(name: str, value: object, size: int) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if value.dim() != 1 or value.shape[0] != size:
-        raise ValueError(f"{name} must be a 1-D tensor of length {size}, got shape {tuple(value.shape)}")
+        raise ValueError(
+            f"{name} must be a 1-D tensor of length {size}, got shape {tuple(value.shape)}"
+        )
     if not torch.isfinite(value).all():
         raise ValueError(f"{name} must contain only finite numbers")
     return value.detach().to(torch.float64)

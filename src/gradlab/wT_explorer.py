@@ -3,7 +3,8 @@
 Left panel:  |dL/dw| = |T w^(T-1) h_0| for the scalar recurrence h_t = w h_{t-1}, L = h_T,
              against the number of steps t = 1..T.
 Right panel: ||dh_t/dh_0||_2 for a tanh RNN h_t = tanh(W h_{t-1} + U x_t) with W = scale * Q
-             (Q orthogonal, so sigma_max(W) = |scale|), next to the linear case ||W^t||_2 = |scale|^t.
+             (Q orthogonal, so sigma_max(W) = |scale|), next to the linear case
+             ||W^t||_2 = |scale|^t.
 
 ``plot_wT(...)`` draws one static figure and returns the numbers it shows; ``wT_explorer()`` wraps
 it in ipywidgets sliders.
@@ -29,7 +30,9 @@ def _rnn_inputs(T: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return U, xs, torch.zeros(_N, dtype=torch.float64)
 
 
-def wT_curves(w: float = 2.0, T: int = 5, scale: float = 1.0, h0: float = 1.0) -> dict[str, list[float]]:
+def wT_curves(
+    w: float = 2.0, T: int = 5, scale: float = 1.0, h0: float = 1.0
+) -> dict[str, list[float]]:
     """The explorer's numbers for t = 1..T.
 
     Returns a dict with ``"t"``, ``"scalar"`` (|t w^(t-1) h_0|), ``"linear"`` (|scale|^t) and
