@@ -179,10 +179,10 @@ def _test_clip(fn: Callable) -> None:
         if not isinstance(out, (list, tuple)) or len(out) != len(grads):
             raise _Wrong(f"return a list of {len(grads)} tensors, one per gradient")
         params = [nn.Parameter(g.clone()) for g in originals]
-        for p, g in zip(params, originals):
+        for p, g in zip(params, originals, strict=True):
             p.grad = g.clone()
         nn.utils.clip_grad_norm_(params, max_norm)
-        for i, (o, p) in enumerate(zip(out, params)):
+        for i, (o, p) in enumerate(zip(out, params, strict=True)):
             _compare(_as_array(o, f"gradient {i}"), p.grad.numpy(), f"clipped gradient {i} "
                      f"(max_norm = {max_norm})", 1e-5, 1e-9)
 

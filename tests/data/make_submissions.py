@@ -59,20 +59,21 @@ def main() -> None:
     partial = copy.deepcopy(correct)
     partial.cells[index_of(partial, "def q2")].source = "def q2():\n    return 0.1"
     partial.cells[index_of(partial, "def gradient_descent")].source = (
-        "def gradient_descent(grad, w0, lr, steps):\n    return [w0] + [w_next for _ in range(steps)]"
+        "def gradient_descent(grad, w0, lr, steps):\n"
+        "    return [w0] + [w_next for _ in range(steps)]"
         "\n\n\ndef q3(grad, w0, lr, steps):\n    return gradient_descent(grad, w0, lr, steps)")
     master = nbformat.read(MASTER, as_version=4)
     q4 = index_of(master, "def numerical_grad")
     partial.cells[q4].source = strip_source(master.cells[q4].source)
-    partial.cells.insert(q4 + 2, new_code_cell("print(undefined_name)"))
+    partial.cells.insert(q4 + 2, new_code_cell("print(undefined_name)", id="stray-error"))
 
     crashing = copy.deepcopy(correct)
     crashing.cells.insert(index_of(crashing, 'check("hw1.q2"') + 1,
-                          new_code_cell("import os\nos._exit(1)"))
+                          new_code_cell("import os\nos._exit(1)", id="kill-kernel"))
 
     looping = copy.deepcopy(correct)
     looping.cells.insert(index_of(looping, 'check("hw1.q3"') + 1,
-                         new_code_cell("while True:\n    pass"))
+                         new_code_cell("while True:\n    pass", id="endless-loop"))
 
     for name, nb in {"correct": correct, "partial": partial, "crashing": crashing,
                      "looping": looping}.items():
