@@ -9,15 +9,16 @@ Gradient through time. For an input sequence x_1..x_T and a scalar read-out of t
     dL/dx_t = (dh_t/dx_t)^T (dh_{t+1}/dh_t)^T ... (dh_T/dh_{T-1})^T u,
 
 a product of T - t step Jacobians: it shrinks or grows geometrically in T - t unless the cell
-keeps a path whose Jacobian stays near the identity (the LSTM's cell state c_t = f_t * c_{t-1} + ...,
-the GRU's h_t = (1 - z_t) * h_{t-1} + ...).
+keeps a path whose Jacobian stays near the identity (the LSTM's cell state
+c_t = f_t * c_{t-1} + ..., the GRU's h_t = (1 - z_t) * h_{t-1} + ...).
 
 ``state_jacobian_norm`` returns ||dh_T/dh_0||_F, the same product measured from the initial state.
 
 Memory task. ``memory_task`` makes sequences whose first step carries one of ``n_symbols``
-symbols (one-hot) and whose other T - 1 steps carry random distractor symbols; the label is the
-first symbol. A model must carry one number across T steps: chance accuracy is 1 / n_symbols.
-``train_memory`` trains a cell + linear read-out on it with Adam and reports the test accuracy.
+symbols (one-hot) and whose other T - 1 steps are blank (or random distractor symbols); the label
+is the first symbol. A model must carry it across T steps: chance accuracy is 1 / n_symbols.
+``train_memory`` trains a cell + linear read-out on it (Adam or SGD) and reports the test
+accuracy.
 """
 
 from __future__ import annotations
