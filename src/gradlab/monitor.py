@@ -1,0 +1,206 @@
+"""A training monitor: attach it to a model and its optimizer in one line, read what happened.
+
+    monitor = TrainingMonitor(model, optimizer)
+
+From then on, every ``loss.backward()`` and ``optimizer.step()`` is watched through hooks:
+
+- per-layer gradient norms ||dL/dW_l||_2 of each probed layer's weight (``gradlab.probes``
+  chooses the layers: Linear, Conv, RNN), read as soon as backward has accumulated the gradient,
+  so before any clipping;
+- the update-to-data ratio of each layer, ||W_l(after step) - W_l(before)||_2 / ||W_l(before)||_2,
+  the size of one step relative to the weights it changes (around 1e-3 is the usual healthy
+  range; 1e-7 means the layer is frozen, 1e-1 means it is being overwritten);
+- the loss, when you pass it: ``monitor.record_loss(loss)``;
+- a check of every parameter's gradient, every probed weight after its update, and the loss:
+  the first inf or NaN raises :class:`NonFiniteError` naming the parameter (or the loss) and the
+  optimizer step, instead of letting NaN flow silently through the rest of training.
+
+``monitor.history`` is a plain dict of lists (one entry per optimizer step); ``monitor.plot()``
+draws loss, gradient norms and update ratios in one figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any
+
+import torch
+from torch import nn
+
+from .probes import _weight, named_layers
+
+
+class NonFiniteError(FloatingPointError):
+    """A loss, gradient or updated weight became inf or NaN. ``.step`` and ``.where`` say where."""
+
+    def __init__(self, message: str, *, step: int, where: str):
+        super().__init__(message)
+        self.step = step
+        self.where = where
+
+
+def update_ratio(before: torch.Tensor, after: torch.Tensor) -> float:
+    """||after - before||_2 / ||before||_2 (inf if ``before`` is all zeros and the step is not)."""
+    step = float((after - before).norm())
+    size = float(before.norm())
+    if size == 0.0:
+        return 0.0 if step == 0.0 else math.inf
+    return step / size
+
+
+class TrainingMonitor:
+    """Watch a model's gradients, updates and loss during training (see the module docstring).
+
+    Parameters
+    ----------
+    model : the torch model being trained (any ``nn.Module`` with Linear/Conv/RNN layers).
+    optimizer : the ``torch.optim.Optimizer`` that updates it; its ``step()`` is hooked.
+    check_finite : raise :class:`NonFiniteError` at the first inf/NaN (default True).
+
+    Use ``remove()`` (or a ``with`` block) to detach the hooks.
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer, *,
+                 check_finite: bool = True):
+        self.layers = named_layers(model)  # validates model
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise TypeError(
+                f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+            )
+        if not isinstance(check_finite, bool):
+            raise TypeError(f"check_finite must be True or False, got {check_finite!r}")
+        optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}
+        if not any(id(p) in optimized for p in model.parameters()):
+            raise ValueError("optimizer does not update any parameter of model: "
+                             "pass the optimizer built from model.parameters()")
+        self.model = model
+        self.optimizer = optimizer
+        self.check_finite = check_finite
+        self.layer_names = [name for name, _ in self.layers]
+        self.history: dict[str, Any] = {
+            "step": [],
+            "loss": [],
+            "grad_norm": OrderedDict((n, []) for n in self.layer_names),
+            "update_ratio": OrderedDict((n, []) for n in self.layer_names),
+        }
+        self.step_count = 0  # optimizer steps completed
+        self._grad_norms: dict[str, float] = {}
+        self._loss = math.nan
+        self._before: dict[str, torch.Tensor] = {}
+        self._handles = []
+        weight_owner = {id(_weight(m)): n for n, m in self.layers}
+        for pname, p in model.named_parameters():
+            if p.requires_grad:
+                layer = weight_owner.get(id(p))
+                self._handles.append(
+                    p.register_post_accumulate_grad_hook(self._grad_hook(pname, layer)))
+        self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
+        self._handles.append(optimizer.register_step_post_hook(self._post_step))
+
+    # --- hooks -------------------------------------------------------------------------------
+    def _fail(self, what: str, where: str, value: str) -> None:
+        raise NonFiniteError(
+            f"{what} {where!r} is {value} at optimizer step {self.step_count} "
+            f"(steps counted from 0): training diverged",
+            step=self.step_count, where=where,
+        )
+
+    def _grad_hook(self, pname: str, layer: str | None):
+        def hook(p: torch.Tensor) -> None:
+            g = p.grad.detach()
+            if self.check_finite and not bool(torch.isfinite(g).all()):
+                kind = "NaN" if bool(torch.isnan(g).any()) else "inf"
+                self._fail("the gradient of", pname, kind)
+            if layer is not None:
+                self._grad_norms[layer] = float(g.norm())
+        return hook
+
+    def _pre_step(self, optimizer, args, kwargs) -> None:
+        self._before = {n: _weight(m).detach().clone() for n, m in self.layers}
+
+    def _post_step(self, optimizer, args, kwargs) -> None:
+        h = self.history
+        h["step"].append(self.step_count)
+        h["loss"].append(self._loss)
+        for name, module in self.layers:
+            after = _weight(module).detach()
+            if self.check_finite and not bool(torch.isfinite(after).all()):
+                self._fail("the updated weight of", name, "inf or NaN")
+            h["grad_norm"][name].append(self._grad_norms.get(name, math.nan))
+            h["update_ratio"][name].append(update_ratio(self._before[name], after))
+        self._grad_norms, self._loss, self._before = {}, math.nan, {}
+        self.step_count += 1
+
+    # --- public ------------------------------------------------------------------------------
+    def record_loss(self, loss: torch.Tensor | float) -> float:
+        """Store this step's loss (a scalar tensor or float); raise NonFiniteError if inf/NaN."""
+        if isinstance(loss, torch.Tensor):
+            if loss.numel() != 1:
+                raise ValueError(f"loss must be a scalar, got a tensor of shape {tuple(loss.shape)}")
+            value = float(loss.detach())
+        elif isinstance(loss, (int, float)) and not isinstance(loss, bool):
+            value = float(loss)
+        else:
+            raise TypeError(f"loss must be a scalar tensor or a float, got {type(loss).__name__}")
+        if self.check_finite and not math.isfinite(value):
+            raise NonFiniteError(
+                f"the loss is {value} at optimizer step {self.step_count} "
+                "(steps counted from 0): training diverged",
+                step=self.step_count, where="loss",
+            )
+        self._loss = value
+        return value
+
+    def grad_norm_ratio(self, step: int = 0) -> float:
+        """||dL/dW_first|| / ||dL/dW_last|| at optimizer step ``step``: << 1 means vanishing
+        towards the input, >> 1 exploding."""
+        if not self.history["step"]:
+            raise ValueError("no step recorded yet: run loss.backward() and optimizer.step()")
+        n = len(self.history["step"])
+        if isinstance(step, bool) or not isinstance(step, int) or not -n <= step < n:
+            raise ValueError(f"step must be an integer in [{-n}, {n - 1}], got {step!r}")
+        first = self.history["grad_norm"][self.layer_names[0]][step]
+        last = self.history["grad_norm"][self.layer_names[-1]][step]
+        return first / last if last > 0 else math.inf
+
+    def plot(self, axes=None, title: str | None = None):
+        """Loss, per-layer gradient norms and update ratios against the step, on log axes.
+
+        Returns ``(fig, axes)``. Layers are coloured from input (dark) to output (light).
+        """
+        import matplotlib.pyplot as plt
+
+        if axes is None:
+            fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), constrained_layout=True)
+        else:
+            if len(axes) != 3:
+                raise ValueError(f"axes must hold 3 matplotlib Axes, got {len(axes)}")
+            fig = axes[0].figure
+        steps = self.history["step"]
+        axes[0].plot(steps, self.history["loss"], color="k")
+        axes[0].set(xlabel="optimizer step", ylabel="loss", yscale="log", title="loss")
+        colors = plt.cm.viridis([i / max(1, len(self.layer_names) - 1)
+                                 for i in range(len(self.layer_names))])
+        for key, ax, label in ((("grad_norm"), axes[1], "||dL/dW|| per layer"),
+                               (("update_ratio"), axes[2], "||dW|| / ||W|| per layer")):
+            for c, name in zip(colors, self.layer_names, strict=True):
+                ax.plot(steps, self.history[key][name], color=c, lw=1)
+            ax.set(xlabel="optimizer step", ylabel=label, yscale="log")
+        axes[1].set_title("gradient norms (dark = input side)")
+        axes[2].set_title("update-to-data ratio")
+        if title:
+            fig.suptitle(title)
+        return fig, axes
+
+    def remove(self) -> None:
+        """Detach every hook from the model and the optimizer."""
+        for h in self._handles:
+            h.remove()
+        self._handles.clear()
+
+    def __enter__(self) -> "TrainingMonitor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.remove()
