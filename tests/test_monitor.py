@@ -92,9 +92,13 @@ def test_nan_gradient_names_the_parameter():
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     mon = TrainingMonitor(model, opt)
     out = model(torch.tensor([[1.0, float("nan"), 0.0]])).sum()
+    out.backward()
+    before = [p.detach().clone() for p in model.parameters()]
     # Backward reaches the output layer first, and its weight gradient h_1 is already NaN.
     with pytest.raises(NonFiniteError, match=r"'1\.weight' is NaN at optimizer step 0"):
-        out.backward()
+        opt.step()
+    # The error comes before the optimizer touches the weights.
+    assert all(torch.equal(p, b) for p, b in zip(model.parameters(), before, strict=True))
     mon.remove()
 
 
@@ -229,3 +233,33 @@ def test_train_bad_arguments():
     with pytest.raises(ValueError, match="accuracy"):
         Run().epochs_to(1.5)
     assert isinstance(data, Split)
+
+
+def test_train_agrees_with_the_loop_written_out_in_the_case_study():
+    """The chapter 5 notebook writes its baseline loop out by hand; train() must match it."""
+    data = load_digits_split()
+    model = deep_mlp(3, 16, activation="sigmoid", init=0.1, seed=0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    monitor = TrainingMonitor(model, optimizer)
+    loss_fn = nn.CrossEntropyLoss()
+    order_gen = torch.Generator().manual_seed(0)
+    n, batch = len(data.y_train), 128
+    loop_loss, loop_acc = [], []
+    for _ in range(3):
+        order = torch.randperm(n, generator=order_gen)
+        total = 0.0
+        for start in range(0, n, batch):
+            idx = order[start:start + batch]
+            optimizer.zero_grad()
+            loss = loss_fn(model(data.X_train[idx]), data.y_train[idx])
+            total += monitor.record_loss(loss) * len(idx)
+            loss.backward()
+            optimizer.step()
+        loop_loss.append(total / n)
+        with torch.no_grad():
+            loop_acc.append((model(data.X_test).argmax(1) == data.y_test).double().mean().item())
+    monitor.remove()
+    run = train(deep_mlp(3, 16, activation="sigmoid", init=0.1, seed=0), data, lr=0.1, epochs=3,
+                batch_size=batch, seed=0)
+    assert run.train_loss == loop_loss and run.test_accuracy == loop_acc
+    assert run.monitor.history["grad_norm"] == monitor.history["grad_norm"]

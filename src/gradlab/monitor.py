@@ -11,9 +11,11 @@ From then on, every ``loss.backward()`` and ``optimizer.step()`` is watched thro
   the size of one step relative to the weights it changes (around 1e-3 is the usual healthy
   range; 1e-7 means the layer is frozen, 1e-1 means it is being overwritten);
 - the loss, when you pass it: ``monitor.record_loss(loss)``;
-- a check of every parameter's gradient, every probed weight after its update, and the loss:
-  the first inf or NaN raises :class:`NonFiniteError` naming the parameter (or the loss) and the
-  optimizer step, instead of letting NaN flow silently through the rest of training.
+- a check of every parameter's gradient (before the optimizer uses it), every probed weight after
+  its update, and the loss: the first inf or NaN raises :class:`NonFiniteError` naming the
+  parameter (or the loss) and the optimizer step, instead of letting NaN flow silently through
+  the rest of training. Gradients are checked in the order backward reached them, output side
+  first.
 
 ``monitor.history`` is a plain dict of lists (one entry per optimizer step); ``monitor.plot()``
 draws loss, gradient norms and update ratios in one figure.
@@ -85,16 +87,20 @@ class TrainingMonitor:
             "update_ratio": OrderedDict((n, []) for n in self.layer_names),
         }
         self.step_count = 0  # optimizer steps completed
-        self._grad_norms: dict[str, float] = {}
+        self._grad_norms: dict[str, torch.Tensor] = {}  # parameter name -> ||grad||, this step
+        self._grad_values: dict[str, float] = {}
+        self._params: dict[str, torch.Tensor] = {}
         self._loss = math.nan
-        self._before: dict[str, torch.Tensor] = {}
+        self._before: list[torch.Tensor] = []
         self._handles = []
+        self._layer_param = {n: None for n in self.layer_names}
         weight_owner = {id(_weight(m)): n for n, m in self.layers}
         for pname, p in model.named_parameters():
             if p.requires_grad:
-                layer = weight_owner.get(id(p))
-                self._handles.append(
-                    p.register_post_accumulate_grad_hook(self._grad_hook(pname, layer)))
+                self._params[pname] = p
+                if id(p) in weight_owner:
+                    self._layer_param[weight_owner[id(p)]] = pname
+                self._handles.append(p.register_post_accumulate_grad_hook(self._grad_hook(pname)))
         self._handles.append(optimizer.register_step_pre_hook(self._pre_step))
         self._handles.append(optimizer.register_step_post_hook(self._post_step))
 
@@ -106,30 +112,43 @@ class TrainingMonitor:
             step=self.step_count, where=where,
         )
 
-    def _grad_hook(self, pname: str, layer: str | None):
+    def _grad_hook(self, pname: str):
+        # Runs as soon as backward has accumulated p.grad, so before any clipping. The norm stays
+        # a tensor here (no synchronisation); all norms are read at once before the step.
         def hook(p: torch.Tensor) -> None:
-            g = p.grad.detach()
-            if self.check_finite and not bool(torch.isfinite(g).all()):
-                kind = "NaN" if bool(torch.isnan(g).any()) else "inf"
-                self._fail("the gradient of", pname, kind)
-            if layer is not None:
-                self._grad_norms[layer] = float(g.norm())
+            self._grad_norms.pop(pname, None)  # keep the order in which backward reached them
+            self._grad_norms[pname] = torch.linalg.vector_norm(p.grad.detach())
         return hook
 
     def _pre_step(self, optimizer, args, kwargs) -> None:
-        self._before = {n: _weight(m).detach().clone() for n, m in self.layers}
+        names = list(self._grad_norms)
+        values = torch.stack(list(self._grad_norms.values())).tolist() if names else []
+        self._grad_values = dict(zip(names, values, strict=True))
+        if self.check_finite:
+            for pname, value in self._grad_values.items():  # in the order backward reached them
+                if not math.isfinite(value):
+                    g = self._params[pname].grad
+                    kind = ("NaN" if bool(torch.isnan(g).any()) else
+                            "inf" if bool(torch.isinf(g).any()) else "too large for its norm")
+                    self._fail("the gradient of", pname, kind)
+        self._before = [_weight(m).detach().clone() for _, m in self.layers]
 
     def _post_step(self, optimizer, args, kwargs) -> None:
+        after = [_weight(m).detach() for _, m in self.layers]
+        sizes = torch.stack([torch.linalg.vector_norm(b) for b in self._before]).tolist()
+        steps = torch.stack([torch.linalg.vector_norm(a - b)
+                             for a, b in zip(after, self._before, strict=True)]).tolist()
         h = self.history
         h["step"].append(self.step_count)
         h["loss"].append(self._loss)
-        for name, module in self.layers:
-            after = _weight(module).detach()
-            if self.check_finite and not bool(torch.isfinite(after).all()):
+        for name, size, step in zip(self.layer_names, sizes, steps, strict=True):
+            if self.check_finite and not math.isfinite(step):
                 self._fail("the updated weight of", name, "inf or NaN")
-            h["grad_norm"][name].append(self._grad_norms.get(name, math.nan))
-            h["update_ratio"][name].append(update_ratio(self._before[name], after))
-        self._grad_norms, self._loss, self._before = {}, math.nan, {}
+            pname = self._layer_param[name]
+            h["grad_norm"][name].append(self._grad_values.get(pname, math.nan))
+            ratio = step / size if size > 0 else (0.0 if step == 0 else math.inf)
+            h["update_ratio"][name].append(ratio)
+        self._grad_norms, self._grad_values, self._loss, self._before = {}, {}, math.nan, []
         self.step_count += 1
 
     # --- public ------------------------------------------------------------------------------
@@ -137,7 +156,8 @@ class TrainingMonitor:
         """Store this step's loss (a scalar tensor or float); raise NonFiniteError if inf/NaN."""
         if isinstance(loss, torch.Tensor):
             if loss.numel() != 1:
-                raise ValueError(f"loss must be a scalar, got a tensor of shape {tuple(loss.shape)}")
+                raise ValueError(
+                    f"loss must be a scalar, got a tensor of shape {tuple(loss.shape)}")
             value = float(loss.detach())
         elif isinstance(loss, (int, float)) and not isinstance(loss, bool):
             value = float(loss)
@@ -199,7 +219,7 @@ class TrainingMonitor:
             h.remove()
         self._handles.clear()
 
-    def __enter__(self) -> "TrainingMonitor":
+    def __enter__(self) -> TrainingMonitor:
         return self
 
     def __exit__(self, *exc) -> None:

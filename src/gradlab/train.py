@@ -1,9 +1,10 @@
-"""A small, reusable training loop for the case study: minibatch training of a classifier with an
-optional clipping threshold and cosine schedule, watched by a :class:`~gradlab.monitor.TrainingMonitor`.
+"""A small, reusable training loop for the case study: minibatch training of a classifier with
+an optional clipping threshold and cosine schedule, watched by a
+:class:`~gradlab.monitor.TrainingMonitor`.
 
 One epoch is a pass over a shuffled training set in minibatches of ``batch_size``; each step does
 
-    loss = cross_entropy(model(x), y);  loss.backward();  [clip ||g|| to max_norm];  optimizer.step()
+    loss = cross_entropy(model(x), y); loss.backward(); [clip ||g|| to max_norm]; optimizer.step()
 
 and after each epoch the test accuracy is measured. A :class:`~gradlab.monitor.NonFiniteError`
 ends the run and marks it as diverged instead of propagating, so a table of runs can be made.
