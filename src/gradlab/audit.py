@@ -68,7 +68,7 @@ def _heading(line: str, numbered: bool) -> str | None:
     return None
 
 
-def split_sections(text: str) -> "OrderedDict[str, str]":
+def split_sections(text: str) -> OrderedDict[str, str]:
     """Map each heading of a document to its body (text up to the next heading).
 
     Headings are markdown ``#`` lines and lines that are bold and nothing else. A document with
@@ -136,7 +136,7 @@ def load_audit(path: str | Path) -> list[dict]:
     return records
 
 
-def verdict_counts(records: list[dict]) -> "OrderedDict[str, OrderedDict[str, int]]":
+def verdict_counts(records: list[dict]) -> OrderedDict[str, OrderedDict[str, int]]:
     """{document: {verdict: number of claims}} with every verdict present (zeros included)."""
     counts: OrderedDict[str, OrderedDict[str, int]] = OrderedDict()
     for rec in sorted(records, key=lambda r: r["document"]):
