@@ -1,11 +1,27 @@
 """gradlab: the small package behind the course on vanishing and exploding gradients.
 
-Modules (one idea each):
-    recurrence  the scalar recurrence h_t = w h_{t-1} and its gradient
-    nets        deep MLPs with a chosen activation, initialization, normalization
-    probes      per-layer gradient and activation recorders
-    data        scikit-learn's digits as torch tensors (no download)
-    notebook    setup_notebook(): seeds, threads, plot defaults
+Modules (one idea each), in the order the course meets them:
+
+    notebook        setup_notebook(): seeds, one torch thread, figure defaults
+    descent         gradient descent on quadratics; the chapter 1 explorer        (ch. 1)
+    numgrad         forward and central finite differences                        (ch. 1)
+    nets            deep MLPs with a chosen activation, initialization, norm       (ch. 2-5)
+    probes          per-layer gradient and activation recorders                    (ch. 2-5)
+    depth_explorer  per-layer gradient norms against depth; the chapter 2 explorer (ch. 2)
+    recurrence      the scalar recurrence h_t = w h_{t-1} and its gradient         (ch. 3)
+    rnn_jacobian    matrix recurrences and the Jacobian of a tanh/sigmoid RNN      (ch. 3)
+    wT_explorer     the chapter 3 explorer (w, T, matrix scale)                    (ch. 3)
+    clipping        clipping by norm and by value                                  (ch. 4)
+    initialization  variance of activations and gradients through depth           (ch. 4)
+    rnn             RNN/LSTM/GRU gradient through time; the memory task            (ch. 4)
+    data            scikit-learn's digits as torch tensors (no download)           (ch. 4-5)
+    monitor         TrainingMonitor: per-layer norms, update ratios, inf/NaN stop  (ch. 5)
+    train           a small training loop watched by the monitor                   (ch. 5)
+    audit           the fact check of the source documents                         (ch. 6)
+    checks          homework checks: check("hw2.q3", answer)                       (homework)
+
+Import the module you need (``from gradlab import nets``); the package imports only
+``setup_notebook`` eagerly, so ``import gradlab`` stays fast.
 """
 
 from .notebook import setup_notebook
