@@ -5,9 +5,14 @@
 forward/backward pass:
 
 - ``weight_grad_norms()``: ||dL/dW_l||_2 (Frobenius) for each layer, input side first;
-- ``output_grads``: dL/dz_l, the gradient with respect to each layer's output;
+- ``output_grads``: dL/dz_l, the gradient with respect to each layer's output (input side
+  first, like every other dict here);
 - ``preactivations``: z_l, each layer's output;
 - ``activations``: each activation module's output, used for saturation percentages.
+
+The dicts are cleared at the start of every forward pass of the model, so they always describe
+the last pass. A module used more than once in one pass (one ``nn.Tanh()`` object placed after
+every layer of an ``nn.Sequential``, say) gets one entry per use: ``name``, ``name#2``, ...
 
 ``layer_grad_norms(model)`` is the hook-free version of ``weight_grad_norms``.
 """
@@ -84,7 +89,7 @@ class GradientRecorder:
         self.preactivations: OrderedDict[str, torch.Tensor] = OrderedDict()
         self.output_grads: OrderedDict[str, torch.Tensor] = OrderedDict()
         self.activations: OrderedDict[str, torch.Tensor] = OrderedDict()
-        self._handles = []
+        self._handles = [model.register_forward_pre_hook(self._clear)]
         for name, module in self.layers:
             if isinstance(module, nn.RNNBase):
                 continue  # RNN outputs are tuples; their weights are still read by weight_grad_norms
@@ -93,21 +98,40 @@ class GradientRecorder:
             if isinstance(module, ACTIVATION_TYPES):
                 self._handles.append(module.register_forward_hook(self._activation_hook(name)))
 
+    def _clear(self, module, inputs) -> None:
+        self.preactivations.clear()
+        self.output_grads.clear()
+        self.activations.clear()
+
+    @staticmethod
+    def _key(store: OrderedDict, name: str) -> str:
+        # second, third ... use of the same module within one forward pass
+        if name not in store:
+            return name
+        k = 2
+        while f"{name}#{k}" in store:
+            k += 1
+        return f"{name}#{k}"
+
     def _forward_hook(self, name):
         # A tensor hook on the layer's output sees dL/dz_l during backward. (Module backward
         # hooks would warn on stderr when the input does not require a gradient.)
-        def store_grad(grad):
-            self.output_grads[name] = grad.detach()
-
         def hook(module, inputs, output):
-            self.preactivations[name] = output.detach()
+            key = self._key(self.preactivations, name)
+            self.preactivations[key] = output.detach()
             if output.requires_grad:
+                def store_grad(grad):
+                    self.output_grads[key] = grad.detach()
+                    # backward arrives output side first; keep the dict input side first
+                    for k in self.preactivations:
+                        if k in self.output_grads:
+                            self.output_grads.move_to_end(k)
                 output.register_hook(store_grad)
         return hook
 
     def _activation_hook(self, name):
         def hook(module, inputs, output):
-            self.activations[name] = output.detach()
+            self.activations[self._key(self.activations, name)] = output.detach()
         return hook
 
     def weight_grad_norms(self) -> "OrderedDict[str, float]":
@@ -118,7 +142,7 @@ class GradientRecorder:
         """||dL/dz_l||_2 over the batch for each layer, input side first."""
         if not self.output_grads:
             raise ValueError("no gradients recorded yet: run a forward pass and loss.backward()")
-        return OrderedDict((n, float(self.output_grads[n].norm())) for n, _ in self.layers
+        return OrderedDict((n, float(self.output_grads[n].norm())) for n in self.preactivations
                            if n in self.output_grads)
 
     def remove(self) -> None:
