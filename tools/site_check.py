@@ -3,6 +3,7 @@
     python tools/site_check.py                      # checks _build/html (`make site-check`)
     python tools/site_check.py --html DIR/html      # another build (e.g. tools/fast_build.sh DIR)
     python tools/site_check.py --allow-stateless-widgets   # builds from stored outputs
+    python tools/site_check.py --mode file          # only from disk (default: web server and disk)
 
 For every page it reports:
   math      a formula left as raw LaTeX ($$, \\(, \\[, \\begin{...}) or a MathJax error;
@@ -11,7 +12,9 @@ For every page it reports:
   console   an error in the browser console or an uncaught JavaScript exception;
   offline   a request to another host (blocked: the site must work with no network);
   resource  a local file the page asked for that is missing (HTTP status >= 400);
-  link      an internal link to a page or #anchor that does not exist.
+  link      an internal link to a page or #anchor that does not exist;
+  launch    a notebook page without its download link or its Binder/Colab buttons for the
+            repository named in _config.yml.
 It saves a screenshot of the first screen of each chapter (the root and every chapter in _toc.yml)
 under _build/screenshots/. Exit status 0 when nothing is reported, 1 otherwise, 2 when Chromium or
 the built site is missing.
@@ -93,8 +96,13 @@ class _Anchors(HTMLParser):
             self.hrefs.append(d["href"])
 
 
-@functools.cache
 def _parse(path: Path) -> _Anchors:
+    st = path.stat()
+    return _parse_cached(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.cache
+def _parse_cached(path: Path, mtime_ns: int, size: int) -> _Anchors:
     parser = _Anchors()
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
     return parser
@@ -140,6 +148,33 @@ def check_links(html: Path, pages: list[Path]) -> list[Issue]:
                 issues.append(Issue(name, "link", f"{href}: no such page"))
             elif frag and target.suffix == ".html" and frag not in _parse(target).ids:
                 issues.append(Issue(name, "link", f"{href}: no anchor #{frag} in that page"))
+    return issues
+
+
+def check_launch(html: Path, pages: list[Path], config: Path | None) -> list[Issue]:
+    """Each notebook page has a download link to its .ipynb and, when _config.yml names a
+    repository, Binder and Colab buttons pointing at that repository."""
+    repo = None
+    if config is not None and config.is_file():
+        import yaml
+
+        url = (yaml.safe_load(config.read_text(encoding="utf-8")).get("repository") or {}).get("url")
+        if url:
+            repo = urlsplit(url).path.strip("/")  # owner/name
+    issues = []
+    html = html.resolve()
+    for page in pages:
+        name = page.resolve().relative_to(html).as_posix()
+        src = name.removesuffix(".html") + ".ipynb"
+        if not (html / "_sources" / src).is_file():
+            continue
+        hrefs = _parse(page.resolve()).hrefs
+        if not any(h.endswith(f"_sources/{src}") for h in hrefs):
+            issues.append(Issue(name, "launch", f"no download link to _sources/{src}"))
+        if repo:
+            for host in ("mybinder.org", "colab.research.google.com"):
+                if not any(host in h and repo in h and src in h for h in hrefs):
+                    issues.append(Issue(name, "launch", f"no {host} button for {repo}: {src}"))
     return issues
 
 
@@ -244,14 +279,15 @@ def _serve(html: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 shots: list[Path] | None = None, allow_stateless_widgets: bool = False,
                 chromium: str = CHROMIUM, verbose: bool = False,
-                known: dict[str, int] | None = None) -> list[Issue]:
+                known: dict[str, int] | None = None, file_urls: bool = False) -> list[Issue]:
     """Load each page in Chromium (other hosts blocked); report what a reader would see broken."""
     from playwright.sync_api import sync_playwright
 
     html = html.resolve()
     shots = {p.resolve() for p in (shots or [])}
     issues: list[Issue] = []
-    server, origin = _serve(html)
+    # served from 127.0.0.1 (as a web host would), or opened from disk (file://) as a reader would
+    server, origin = (None, html.as_uri()) if file_urls else _serve(html)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS,
@@ -288,6 +324,8 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
             page.on("pageerror", lambda err: _console(
                 current, known, name_box[0], f"uncaught exception: {err}"))
             page.on("response", on_response)
+            page.on("requestfailed", lambda req: req.url.startswith("file:") and current.append(
+                Issue(name_box[0], "resource", f"could not load {req.url[len(origin):]}")))
             for path in pages:
                 path = path.resolve()
                 name = path.relative_to(html).as_posix()
@@ -327,19 +365,21 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 issues.extend(dict.fromkeys(current))  # de-duplicated, in order
             browser.close()
     finally:
-        server.shutdown()
-        server.server_close()
+        if server is not None:
+            server.shutdown()
+            server.server_close()
     return issues
 
 
 def check_site(html: Path, screenshots: Path | None = None, toc: Path | None = None,
                allow_stateless_widgets: bool = False, chromium: str = CHROMIUM,
-               verbose: bool = False, known: dict[str, int] | None = None) -> list[Issue]:
+               verbose: bool = False, known: dict[str, int] | None = None,
+               file_urls: bool = False, config: Path | None = None) -> list[Issue]:
     """All issues of the built site in `html`: links (static) and what Chromium shows."""
     pages = site_pages(html)
-    issues = check_links(html, pages)
+    issues = check_links(html, pages) + check_launch(html, pages, config)
     issues += check_pages(html, pages, screenshots, chapter_pages(html, toc),
-                          allow_stateless_widgets, chromium, verbose, known)
+                          allow_stateless_widgets, chromium, verbose, known, file_urls)
     return issues
 
 
@@ -354,11 +394,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-stateless-widgets", action="store_true",
                         help="do not report widget views without state (builds from stored "
                              "outputs, e.g. tools/fast_build.sh, carry none)")
+    parser.add_argument("--config", type=Path, default=ROOT / "_config.yml",
+                        help="the book's _config.yml (its repository.url drives the launch buttons)")
+    parser.add_argument("--mode", choices=["both", "http", "file"], default="both",
+                        help="open the pages from a local web server (http), from disk as a "
+                             "reader who downloaded the site would (file), or both (default)")
     parser.add_argument("-v", "--verbose", action="store_true", help="name each page as it loads")
     args = parser.parse_args(argv)
 
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         print(f"site-check: Chromium not found at {CHROMIUM}.\n{INSTALL_HINT}", file=sys.stderr)
+        return 2
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        print("site-check: the Playwright package is missing: make venv (requirements.txt), "
+              "never `playwright install` (it would download a browser)", file=sys.stderr)
         return 2
     html = args.html.resolve()
     if not (html / "index.html").is_file():
@@ -366,16 +417,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     screenshots = args.screenshots or html.parent / "screenshots"
     known: dict[str, int] = {}
-    issues = check_site(html, screenshots, args.toc, args.allow_stateless_widgets,
-                        verbose=args.verbose, known=known)
+    issues = []
+    if args.mode in ("both", "http"):
+        issues += check_site(html, screenshots, args.toc, args.allow_stateless_widgets,
+                             verbose=args.verbose, known=known, config=args.config)
+    if args.mode in ("both", "file"):
+        # links were checked above (or are checked here when only this mode runs)
+        pages = site_pages(html)
+        issues += [] if args.mode == "both" else check_links(html, pages)
+        issues += [Issue(i.page, i.kind, f"{i.detail} (opened from disk)") for i in check_pages(
+            html, pages, None, None, args.allow_stateless_widgets, CHROMIUM, args.verbose, known,
+            file_urls=True)]
     pages = site_pages(html)
     for issue in issues:
         print(issue)
     for key, count in known.items():
-        print(f"(known upstream console error on {count} page(s), not counted: {key!r}: "
+        print(f"(known upstream console error on {count} page load(s), not counted: {key!r}: "
               f"{KNOWN_CONSOLE_ERRORS[key]})")
     shots = sorted(screenshots.glob("*.png")) if screenshots.is_dir() else []
-    print(f"site-check: {len(pages)} pages, {len(issues)} issue(s); "
+    print(f"site-check ({args.mode}): {len(pages)} pages, {len(issues)} issue(s); "
           f"{len(shots)} screenshot(s) in {screenshots}")
     return 1 if issues else 0
 

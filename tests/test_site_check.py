@@ -1,0 +1,237 @@
+"""tools/site_check.py reports what a reader would see broken; tools/fetch_widget_js.py degrades.
+
+The browser tests build a tiny site by hand (no Sphinx): one page with a broken image, raw $$ math,
+broken internal links, a request to another host and a widget view without state; one page where
+everything is right (an image that loads, math typeset by the site's own MathJax, a working
+#anchor). Every fault must be reported, and nothing on the good page.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import fetch_widget_js  # noqa: E402
+import site_check  # noqa: E402
+
+HAS_CHROMIUM = os.path.isfile(site_check.CHROMIUM) and os.access(site_check.CHROMIUM, os.X_OK)
+needs_chromium = pytest.mark.skipif(
+    not HAS_CHROMIUM,
+    reason=f"no Chromium at {site_check.CHROMIUM} (apt-get install chromium); "
+           "`make site-check` itself fails in that case")
+
+
+def _png(width: int = 3, height: int = 2) -> bytes:
+    """A valid RGB PNG of the given size."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\x00" + b"\x80\x20\x20" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _mathjax_dir() -> Path:
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    return Path(spec.origin).parent / "static" / "mathjax"
+
+
+PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+<body>{body}</body></html>"""
+
+GOOD = PAGE.format(
+    title="good",
+    head='<script defer src="_static/mathjax/tex-chtml.js"></script>',
+    body="""<h1 id="top">Good page</h1>
+<p>Inline math <span class="math">\\(x^2 + 1\\)</span> and a figure:</p>
+<img src="_images/ok.png" alt="ok" width="30" height="20">
+<pre><code>cost = "$$ in code is fine"</code></pre>
+<p id="sec">A section; <a href="#top">back to the top</a>, <a href="bad.html">the bad page</a>,
+<a href="https://example.org/elsewhere">an outside link</a> (not followed).</p>""")
+
+BAD = PAGE.format(
+    title="bad",
+    head='<script src="https://cdn.example.org/lib.js"></script>',
+    body="""<h1>Bad page</h1>
+<p>Raw display math left untypeset: $$ \\frac{a}{b} $$</p>
+<img src="_images/missing.png" alt="a figure that is not there">
+<p><a href="good.html#sec">fine</a>, <a href="nowhere.html">no such page</a>,
+<a href="good.html#no-such-anchor">no such anchor</a>.</p>
+<script type="application/vnd.jupyter.widget-view+json">
+{"version_major": 2, "version_minor": 0, "model_id": "abc"}</script>""")
+
+
+@pytest.fixture(scope="module")
+def tiny_site(tmp_path_factory) -> Path:
+    html = tmp_path_factory.mktemp("site") / "html"
+    (html / "_images").mkdir(parents=True)
+    (html / "_images" / "ok.png").write_bytes(_png())
+    (html / "_static").mkdir()
+    (html / "_static" / "mathjax").symlink_to(_mathjax_dir(), target_is_directory=True)
+    (html / "good.html").write_text(GOOD, encoding="utf-8")
+    (html / "bad.html").write_text(BAD, encoding="utf-8")
+    (html / "index.html").write_text(
+        '<meta http-equiv="Refresh" content="0; url=good.html" />', encoding="utf-8")
+    return html
+
+
+def _kinds(issues, page):
+    return {i.kind for i in issues if i.page == page}
+
+
+def test_links_static(tiny_site):
+    issues = site_check.check_links(tiny_site, site_check.site_pages(tiny_site))
+    details = [i.detail for i in issues]
+    assert {i.page for i in issues} == {"bad.html"}
+    assert any("nowhere.html" in d and "no such page" in d for d in details)
+    assert any("no-such-anchor" in d for d in details)
+    assert not any("good.html#sec" in d for d in details)
+
+
+def test_redirect_target_is_checked(tmp_path):
+    (tmp_path / "index.html").write_text('<meta http-equiv="refresh" content="0; url=gone.html">')
+    issues = site_check.check_links(tmp_path, site_check.site_pages(tmp_path))
+    assert [i.page for i in issues] == ["index.html"] and "gone.html" in issues[0].detail
+
+
+@pytest.fixture(scope="module")
+def browser_report(tiny_site, tmp_path_factory):
+    shots = tmp_path_factory.mktemp("shots")
+    issues = site_check.check_site(tiny_site, screenshots=shots, toc=None)
+    return issues, shots
+
+
+@needs_chromium
+def test_every_fault_is_reported(browser_report):
+    issues, _ = browser_report
+    bad = [i for i in issues if i.page == "bad.html"]
+    text = "\n".join(map(str, bad))
+    assert _kinds(issues, "bad.html") >= {"math", "image", "link", "offline", "widget"}, text
+    assert any(i.kind == "math" and "$$" in i.detail for i in bad), text
+    assert any(i.kind == "image" and "missing.png" in i.detail for i in bad), text
+    assert any(i.kind == "offline" and "cdn.example.org" in i.detail for i in bad), text
+    assert any(i.kind == "resource" and "missing.png" in i.detail for i in bad), text
+
+
+@needs_chromium
+def test_good_page_is_clean(browser_report):
+    issues, _ = browser_report
+    assert [str(i) for i in issues if i.page in ("good.html", "index.html")] == []
+
+
+@needs_chromium
+def test_screenshots_saved(browser_report):
+    _, shots = browser_report
+    pngs = {p.name for p in shots.glob("*.png")}
+    assert {"good.png", "bad.png"} <= pngs
+    assert all((shots / n).stat().st_size > 1000 for n in pngs)
+
+
+@needs_chromium
+def test_stateless_widgets_can_be_allowed(tiny_site):
+    bad = [tiny_site / "bad.html"]
+    strict = site_check.check_pages(tiny_site, bad)
+    lenient = site_check.check_pages(tiny_site, bad, allow_stateless_widgets=True)
+    assert "widget" in _kinds(strict, "bad.html")
+    assert "widget" not in _kinds(lenient, "bad.html")
+
+
+def test_missing_chromium_fails_with_install_hint(tiny_site, monkeypatch, capsys):
+    monkeypatch.setattr(site_check, "CHROMIUM", "/nonexistent/chromium")
+    assert site_check.main(["--html", str(tiny_site)]) == 2
+    err = capsys.readouterr().err
+    assert "Chromium not found" in err and "apt-get install -y chromium" in err
+
+
+def test_missing_site_fails(tmp_path, capsys):
+    if not HAS_CHROMIUM:
+        pytest.skip("Chromium is checked first")
+    assert site_check.main(["--html", str(tmp_path)]) == 2
+    assert "make book" in capsys.readouterr().err
+
+
+def test_known_console_errors_are_counted_not_dropped():
+    current, known = [], {}
+    key = next(iter(site_check.KNOWN_CONSOLE_ERRORS))
+    site_check._console(current, known, "p.html", f"uncaught exception: SyntaxError: {key}")
+    site_check._console(current, known, "p.html", "TypeError: x is undefined")
+    assert known == {key: 1}
+    assert [i.detail for i in current] == ["TypeError: x is undefined"]
+
+
+def test_widget_scripts_degrade_to_cdn_stand_ins(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(fetch_widget_js, "WIDGETS", tmp_path / "cache")
+
+    def no_network(quiet=False):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(fetch_widget_js, "fetch", no_network)
+    site = tmp_path / "html"
+    site.mkdir()
+    assert fetch_widget_js.install(site) is False
+    target = site / "_static" / "widgets"
+    for name, url in fetch_widget_js.CDN.items():
+        assert url in (target / name).read_text()
+    assert "__jupyter_widgets_assets_path__" in (target / "setup.js").read_text()
+    assert "static figures" in capsys.readouterr().out
+
+
+def test_integrity_pin_format():
+    for _name, version, url, integrity in fetch_widget_js.PACKAGES.values():
+        assert url.startswith("https://registry.npmjs.org/") and version in url
+        assert integrity.startswith("sha512-") and len(integrity) == len("sha512-") + 88
+    assert fetch_widget_js._integrity(b"x") != fetch_widget_js._integrity(b"y")
+
+
+def test_launch_buttons_follow_the_repository_setting(tmp_path):
+    html = tmp_path / "html"
+    (html / "_sources").mkdir(parents=True)
+    (html / "_sources" / "nb.ipynb").write_text("{}")
+    (html / "nb.html").write_text(
+        '<a href="_sources/nb.ipynb">download</a>'
+        '<a href="https://mybinder.org/v2/gh/me/course/main?urlpath=lab/tree/nb.ipynb">b</a>'
+        '<a href="https://colab.research.google.com/github/me/course/blob/main/nb.ipynb">c</a>')
+    (html / "plain.html").write_text("<p>no notebook behind this page</p>")
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/me/course\n")
+    pages = site_check.site_pages(html)
+    assert site_check.check_launch(html, pages, config) == []
+    config.write_text("repository:\n  url: https://github.com/someone/else\n")
+    kinds = {(i.page, i.kind) for i in site_check.check_launch(html, pages, config)}
+    assert kinds == {("nb.html", "launch")}
+    (html / "nb.html").write_text("<p>buttons gone</p>")
+    details = [i.detail for i in site_check.check_launch(html, pages, None)]
+    assert details == ["no download link to _sources/nb.ipynb"]
+
+
+def test_colab_cell_uses_the_repository_setting(tmp_path):
+    import colab_cell
+
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/me/course\n  branch: dev\n")
+    text = colab_cell.cell_text(config)
+    assert 'git+https://github.com/me/course.git@dev"' in text
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell(text)  # what IPython runs: %pip -> run_line_magic
+    compile(python, "cell", "exec")
+    assert "run_line_magic('pip'" in python
+    config.write_text("repository:\n  url: ''\n")
+    with pytest.raises(ValueError, match="repository.url"):
+        colab_cell.cell_text(config)
+
+
+def test_binder_installs_the_same_torch_as_requirements():
+    import re
+
+    pin = re.search(r"^torch==(\S+)", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    post = (ROOT / "binder" / "postBuild").read_text()
+    assert f"torch=={pin} " in post and "-r requirements.txt" in post
+    assert os.access(ROOT / "binder" / "postBuild", os.X_OK)

@@ -1,0 +1,72 @@
+"""The first cell that lets a notebook run on Colab: install gradlab when it is missing.
+
+    python tools/colab_cell.py                 # print the cell for the repository in _config.yml
+    python tools/colab_cell.py --check [NB...] # exit 1 naming notebooks whose cell is missing/stale
+
+The address comes from `repository.url` and `repository.branch` in _config.yml, the one setting that
+also drives the Binder, Colab and repository buttons. After changing it, `--check` names every
+notebook whose install cell still points at the old address. Locally, on Binder and under nbval
+gradlab is installed (`pip install -e .`), so the cell does nothing and prints nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TEMPLATE = """\
+# Colab, or any Python without the course package: install gradlab from the course repository.
+try:
+    import gradlab
+except ImportError:
+    %pip install --quiet "gradlab @ git+{url}@{branch}"
+    import gradlab"""
+
+
+def cell_text(config: Path = ROOT / "_config.yml") -> str:
+    """The install cell for the repository named in `config`."""
+    repo = yaml.safe_load(config.read_text(encoding="utf-8")).get("repository") or {}
+    url = (repo.get("url") or "").rstrip("/")
+    if not re.match(r"^https://\S+$", url):
+        raise ValueError(f"repository.url in {config} must be an https:// address, got {url!r}")
+    return TEMPLATE.format(url=url.removesuffix(".git") + ".git", branch=repo.get("branch") or "main")
+
+
+def toc_notebooks() -> list[Path]:
+    entries = re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    return [ROOT / f"{e}.ipynb" for e in entries if (ROOT / f"{e}.ipynb").exists()]
+
+
+def has_cell(path: Path, text: str) -> bool:
+    """True when the notebook's first code cell is exactly the install cell."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    return bool(code) and code[0].source.strip() == text.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="check notebooks carry the cell")
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
+    parser.add_argument("--config", type=Path, default=ROOT / "_config.yml")
+    args = parser.parse_args(argv)
+    text = cell_text(args.config)
+    if not args.check:
+        print(text)
+        return 0
+    missing = [p for p in (args.notebooks or toc_notebooks()) if not has_cell(p, text)]
+    for p in missing:
+        print(f"{p}: first code cell is not the Colab install cell (python tools/colab_cell.py)")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
