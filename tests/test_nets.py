@@ -42,7 +42,7 @@ def test_same_seed_same_net_whatever_the_global_rng():
     torch.manual_seed(999)
     b = deep_mlp(3, 6, seed=4)
     c = deep_mlp(3, 6, seed=5)
-    assert all(torch.equal(x.weight, y.weight) for x, y in zip(a.linears, b.linears))
+    assert all(torch.equal(x.weight, y.weight) for x, y in zip(a.linears, b.linears, strict=True))
     assert not torch.equal(a.linears[0].weight, c.linears[0].weight)
 
 

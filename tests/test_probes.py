@@ -59,9 +59,9 @@ def test_output_grads_equal_autograd_of_preactivations():
     nn.functional.cross_entropy(out, y).backward()
     got = list(rec.output_grads.values())
     assert len(got) == len(z_list) + 1
-    for g, z in zip(got, z_list + [out]):
+    for g, z in zip(got, z_list + [out], strict=True):
         torch.testing.assert_close(g, z.grad)
-    for z_rec, z in zip(zs, z_list):
+    for z_rec, z in zip(zs[:-1], z_list, strict=True):
         torch.testing.assert_close(z_rec, z.detach())
     assert list(rec.output_grad_norms().values()) == pytest.approx(
         [float(z.grad.norm()) for z in z_list + [out]])

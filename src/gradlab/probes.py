@@ -59,7 +59,7 @@ def _weight(module: nn.Module) -> torch.Tensor:
     return module.weight
 
 
-def layer_grad_norms(model: nn.Module) -> "OrderedDict[str, float]":
+def layer_grad_norms(model: nn.Module) -> OrderedDict[str, float]:
     """||dL/dW||_2 of every probed layer's weight after ``loss.backward()``, input side first."""
     norms: OrderedDict[str, float] = OrderedDict()
     for name, module in named_layers(model):
@@ -134,11 +134,11 @@ class GradientRecorder:
             self.activations[self._key(self.activations, name)] = output.detach()
         return hook
 
-    def weight_grad_norms(self) -> "OrderedDict[str, float]":
+    def weight_grad_norms(self) -> OrderedDict[str, float]:
         """||dL/dW_l||_2 for each probed layer, input side first (see ``layer_grad_norms``)."""
         return layer_grad_norms(self.model)
 
-    def output_grad_norms(self) -> "OrderedDict[str, float]":
+    def output_grad_norms(self) -> OrderedDict[str, float]:
         """||dL/dz_l||_2 over the batch for each layer, input side first."""
         if not self.output_grads:
             raise ValueError("no gradients recorded yet: run a forward pass and loss.backward()")
@@ -151,7 +151,7 @@ class GradientRecorder:
             h.remove()
         self._handles.clear()
 
-    def __enter__(self) -> "GradientRecorder":
+    def __enter__(self) -> GradientRecorder:
         return self
 
     def __exit__(self, *exc) -> None:
