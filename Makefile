@@ -26,6 +26,7 @@ $(STAMP): requirements.txt pyproject.toml
 
 book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python tools/fetch_widget_js.py --into _build/html
 	@echo
 	@echo "Open this page in a browser: file://$(CURDIR)/_build/html/index.html"
 

@@ -34,7 +34,8 @@ NAMES = [p.name for p in MASTERS]
 def master_solutions(path: Path) -> dict:
     """Run a master's setup cell and solution cells in-process; return its namespace."""
     nb = nbformat.read(path, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
+    # the Colab install cell (tools/colab_cell.py) holds a %pip magic: not plain Python, skip it
+    code = [c for c in nb.cells if c.cell_type == "code" and c.get("id") != "colab-install"]
     ns: dict = {}
     exec(code[0].source, ns)  # imports and setup_notebook()
     for cell in code[1:]:

@@ -46,6 +46,14 @@ def test_same_seed_same_net_whatever_the_global_rng():
     assert not torch.equal(a.linears[0].weight, c.linears[0].weight)
 
 
+def test_deep_mlp_leaves_the_global_random_stream_alone():
+    torch.manual_seed(7)
+    expected = torch.rand(3)
+    torch.manual_seed(7)
+    deep_mlp(4, 16, norm="batch", seed=1)
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_residual_blocks_add_the_input():
     net = deep_mlp(3, 6, in_features=6, residual=True, residual_scale=0.0, activation="tanh")
     x = torch.randn(2, 6, generator=torch.Generator().manual_seed(0))

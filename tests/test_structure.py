@@ -122,3 +122,11 @@ def test_nbval_fails_when_a_stored_number_is_changed(tmp_path: Path):
     )
     assert result.returncode == 1, result.stdout[-2000:] + result.stderr[-2000:]
     assert "mismatch" in result.stdout.lower() or "NbCellError" in result.stdout, result.stdout[-2000:]
+
+
+def test_every_notebook_can_install_gradlab_on_colab():
+    """Each notebook (and homework master) starts with the install cell for repository.url."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import colab_cell
+
+    assert colab_cell.main(["--check"]) == 0, "run: python tools/colab_cell.py --insert"

@@ -31,20 +31,30 @@ FLOOR_SOURCE = "import torch, numpy, matplotlib.pyplot, ipywidgets, gradlab"
 OUT = ROOT / "book" / "appendix" / "benchmarks.md"
 
 
-def run_in_kernel(nb, cwd: Path) -> float:
+# appended to each notebook run (in memory only): the kernel's peak resident memory, in MB
+PEAK_SOURCE = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+
+
+def run_in_kernel(nb, cwd: Path) -> tuple[float, float]:
+    """Execute `nb` in a fresh kernel; return (seconds, the kernel's peak memory in MB)."""
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_SOURCE))
     client = NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": str(cwd)}})
     start = time.perf_counter()
     client.execute()
-    return time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    # ru_maxrss is in kB on Linux (bytes on macOS, where this column reads 1024x too high)
+    peak = float(nb.cells[-1].outputs[0]["text"])
+    return seconds, peak
 
 
-def floor_seconds(repeats: int) -> float:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_SOURCE)])
-    return min(run_in_kernel(nb, ROOT) for _ in range(repeats))
+def floor_run(repeats: int) -> tuple[float, float]:
+    runs = [run_in_kernel(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_SOURCE)]),
+                          ROOT) for _ in range(repeats)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def notebook_seconds(path: Path) -> float:
+def notebook_run(path: Path) -> tuple[float, float]:
     return run_in_kernel(nbformat.read(path, as_version=4), path.parent)
 
 
@@ -65,13 +75,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs of the floor kernel (min)")
     args = parser.parse_args(argv)
 
-    floor = floor_seconds(args.repeats)
+    floor, floor_mb = floor_run(args.repeats)
     rows = []
     for path in toc_notebooks():
-        seconds = notebook_seconds(path)
-        rows.append((str(path.relative_to(ROOT)), seconds))
-        print(f"{seconds:7.2f} s  {rows[-1][0]}", flush=True)
-    total = sum(s for _, s in rows)
+        seconds, peak = notebook_run(path)
+        rows.append((str(path.relative_to(ROOT)), seconds, peak))
+        print(f"{seconds:7.2f} s {peak:7.0f} MB  {rows[-1][0]}", flush=True)
+    total = sum(s for _, s, _ in rows)
     build = None if args.no_build else build_seconds()
 
     def verdict(s: float) -> str:
@@ -83,18 +93,20 @@ def main(argv: list[str] | None = None) -> int:
         "Written by `make bench` (tools/bench.py); do not edit by hand. Each notebook runs in a",
         "fresh kernel, one after another. The *floor* is a fresh kernel that only imports torch,",
         "numpy, matplotlib, ipywidgets and gradlab. Targets: each notebook within 2x the floor;",
-        "the whole book executed in under 120 s.",
+        "the whole book executed in under 120 s. *Peak MB* is the kernel's peak resident memory.",
         "",
         f"Measured {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} CPU cores, "
         f"Python {platform.python_version()}.",
         "",
-        "| notebook | seconds | x floor | within 2x floor |",
-        "| --- | ---: | ---: | :---: |",
-        f"| floor (imports only) | {floor:.2f} | 1.00 | |",
+        "| notebook | seconds | x floor | within 2x floor | peak MB |",
+        "| --- | ---: | ---: | :---: | ---: |",
+        f"| floor (imports only) | {floor:.2f} | 1.00 | | {floor_mb:.0f} |",
     ]
-    lines += [f"| `{name}` | {s:.2f} | {s / floor:.2f} | {verdict(s)} |" for name, s in rows]
+    lines += [f"| `{name}` | {s:.2f} | {s / floor:.2f} | {verdict(s)} | {mb:.0f} |"
+              for name, s, mb in rows]
     lines += [
-        f"| **all notebooks** | **{total:.2f}** | | {'yes' if total < 120 else '**no**'} (< 120 s) |",
+        f"| **all notebooks** | **{total:.2f}** | | {'yes' if total < 120 else '**no**'} (< 120 s) "
+        f"| {max(mb for *_, mb in rows):.0f} (max) |",
         "",
     ]
     if build is not None:

@@ -22,12 +22,26 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parents[1]
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def toc_notebooks() -> list[Path]:
     """The notebooks listed in _toc.yml, in reading order."""
     entries = re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
     return [ROOT / f"{e}.ipynb" for e in entries if (ROOT / f"{e}.ipynb").exists()]
+
+
+def merge_streams(outputs: list) -> list:
+    """Join adjacent stdout (or stderr) chunks: how a print is split depends on timing."""
+    merged: list = []
+    for out in outputs:
+        prev = merged[-1] if merged else None
+        if (out.get("output_type") == "stream" and prev is not None
+                and prev.get("output_type") == "stream" and prev.get("name") == out.get("name")):
+            prev["text"] = "".join(prev["text"]) + "".join(out["text"])
+        else:
+            merged.append(out)
+    return merged
 
 
 def execute(path: Path, timeout: int = 600) -> float:
@@ -45,10 +59,14 @@ def execute(path: Path, timeout: int = 600) -> float:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             count += 1
+            cell.outputs = merge_streams(cell.get("outputs", []))
             cell.execution_count = count
             for out in cell.get("outputs", []):
                 if "execution_count" in out:
                     out["execution_count"] = count
+                view = out.get("data", {}).get(WIDGET_VIEW)
+                if view is not None:  # a random id per run; the widget state is not stored anyway
+                    view["model_id"] = f"widget-{count}"
     nb.metadata.pop("widgets", None)  # widget state is per-run noise; the static figure is the record
     nbformat.write(nb, path)
     return seconds

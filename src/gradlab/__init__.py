@@ -2,7 +2,7 @@
 
 Modules (one idea each), in the order the course meets them:
 
-    notebook        setup_notebook(): seeds, one torch thread, figure defaults
+    notebook        setup_notebook(): seeds, one torch thread, figure defaults; glue()
     descent         gradient descent on quadratics; the chapter 1 explorer        (ch. 1)
     numgrad         forward and central finite differences                        (ch. 1)
     nets            deep MLPs with a chosen activation, initialization, norm       (ch. 2-5)
@@ -21,10 +21,10 @@ Modules (one idea each), in the order the course meets them:
     checks          homework checks: check("hw2.q3", answer)                       (homework)
 
 Import the module you need (``from gradlab import nets``); the package imports only
-``setup_notebook`` eagerly, so ``import gradlab`` stays fast.
+``setup_notebook`` and ``glue`` eagerly, so ``import gradlab`` stays fast.
 """
 
-from .notebook import setup_notebook
+from .notebook import glue, setup_notebook
 
 __version__ = "0.1.0"
-__all__ = ["setup_notebook", "__version__"]
+__all__ = ["glue", "setup_notebook", "__version__"]

@@ -157,15 +157,17 @@ def deep_mlp(
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
 
-    blocks = []
-    n_in = in_features
-    for i in range(depth):
-        blocks.append(Block(n_in, width, activation, norm, residual and i > 0, residual_scale))
-        n_in = width
-    model = DeepMLP(blocks, nn.Linear(width, out_features))
+    # Building the layers draws torch's default init from the global generator: do it all under a
+    # saved state, so calling deep_mlp leaves the caller's random stream where it was.
     gen_state = torch.random.get_rng_state()
     torch.manual_seed(seed)
     try:
+        blocks = []
+        n_in = in_features
+        for i in range(depth):
+            blocks.append(Block(n_in, width, activation, norm, residual and i > 0, residual_scale))
+            n_in = width
+        model = DeepMLP(blocks, nn.Linear(width, out_features))
         for layer in model.linears:
             init_linear_(layer, init, init_scale)
     finally:

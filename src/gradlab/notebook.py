@@ -1,8 +1,9 @@
-"""One call at the top of every notebook: seeds, threads and plot defaults."""
+"""One call at the top of every notebook (seeds, threads, plot defaults), and ``glue``."""
 
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import torch
@@ -31,3 +32,35 @@ def setup_notebook(seed: int = 0) -> None:
         "axes.spines.top": False,
         "axes.spines.right": False,
     })
+
+
+# myst-nb reads glued values from display outputs whose MIME types carry this prefix
+GLUE_PREFIX = "application/papermill.record/"
+_GLUE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def glue(name: str, value, display: bool = True) -> None:
+    """Store ``value`` under ``name`` for the page's prose (``{glue:text}`name:.3g```).
+
+    The same protocol as ``myst_nb.glue`` (which the site build reads), without importing Sphinx
+    (that import costs about 2 s per notebook). NumPy and 0-d torch scalars are stored as plain
+    Python numbers: a NumPy scalar's repr under NumPy 2 (``np.float64(0.5)``) cannot be formatted
+    by ``{glue:text}``. ``display=True`` also shows the value in the notebook.
+    """
+    if not isinstance(name, str) or not _GLUE_NAME.match(name):
+        raise ValueError(f"glue name must be letters, digits, '_', '.' or '-' (not starting with "
+                         f"a digit or punctuation), got {name!r}")
+    if not isinstance(display, bool):
+        raise TypeError(f"display must be True or False, got {display!r}")
+    if isinstance(value, np.generic) or (isinstance(value, torch.Tensor | np.ndarray) and value.ndim == 0):
+        value = value.item()
+    if isinstance(value, torch.Tensor | np.ndarray):
+        raise TypeError(f"glue {name!r}: value is an array of shape {tuple(value.shape)}; glue one "
+                        "number (float(x)) or a string")
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as ipy_display
+
+    bundle, metadata = format_display_data(value)
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    ipy_display({prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
