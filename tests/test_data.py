@@ -45,3 +45,31 @@ def test_bad_test_fraction(frac):
 def test_bad_seed():
     with pytest.raises(ValueError, match="seed must be >= 0"):
         load_digits_split(seed=-1)
+
+
+def test_read_digits_is_scikit_learns_data_without_importing_it():
+    import subprocess
+    import sys
+
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from gradlab.data import read_digits
+
+    X, y = read_digits()
+    X_ref, y_ref = load_digits(return_X_y=True)
+    assert X.dtype == np.float64 and y.dtype == np.int64
+    assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref)
+    code = "import sys; from gradlab.data import read_digits; read_digits(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_read_digits_falls_back_to_sklearn(monkeypatch):
+    import numpy as np
+
+    import gradlab.data as data
+
+    monkeypatch.setattr(data.Path, "is_file", lambda self: False)
+    X, y = data.read_digits()
+    assert X.shape == (1797, 64) and y.shape == (1797,) and np.array_equal(np.unique(y), np.arange(10))

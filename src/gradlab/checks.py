@@ -236,7 +236,7 @@ QUESTIONS: dict[str, Question] = {q.qid: q for q in [
        "loss.backward(), then the norm of each layer.weight.grad in model.linears.",
        tester=_test_grad_norms),
     _q("hw2.q3", "number", 1, "first entry of your list divided by the last one.",
-       "f4c02681fbfa84a5091a"),
+       "0f0cb1eb41630dd25051"),
     _q("hw2.q4", "choice", 1, "look at the slope of each curve from the output to the input side.",
        "ced231afe1699a2e7498"),
     _q("hw2.q5", "integer", 1, "float32 has subnormal numbers below 1.18e-38; multiply in float32 "
