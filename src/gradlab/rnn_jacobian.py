@@ -107,18 +107,23 @@ def _phi(activation: str, a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return a, torch.ones_like(a)
 
 
+def _check_rnn(W, U, xs, h0, activation):
+    """Validate the arguments of h_t = phi(W h_{t-1} + U x_t) and return them, checked."""
+    W = _check_square("W", W)
+    n = W.shape[0]
+    U = _check_matrix("U", U, rows=n)
+    xs = _check_matrix("xs", xs, cols=U.shape[1])
+    h0 = _check_vector("h0", h0, n)
+    return W, U, xs, h0, check_choice("activation", activation, ACTIVATIONS)
+
+
 def rnn_states(W: torch.Tensor, U: torch.Tensor, xs: torch.Tensor, h0: torch.Tensor,
                activation: str = "tanh") -> torch.Tensor:
     """The states h_0..h_T (rows of a (T+1) x n tensor) of h_t = phi(W h_{t-1} + U x_t).
 
     xs is a T x m tensor of inputs (row t-1 is x_t), U is n x m, h0 has length n.
     """
-    W = _check_square("W", W)
-    n = W.shape[0]
-    U = _check_matrix("U", U, rows=n)
-    xs = _check_matrix("xs", xs, cols=U.shape[1])
-    h = _check_vector("h0", h0, n)
-    activation = check_choice("activation", activation, ACTIVATIONS)
+    W, U, xs, h, activation = _check_rnn(W, U, xs, h0, activation)
     states = [h]
     for x in xs:
         h, _ = _phi(activation, W @ h + U @ x)
@@ -132,12 +137,8 @@ def rnn_jacobian_norms(W: torch.Tensor, U: torch.Tensor, xs: torch.Tensor, h0: t
 
     Uses dh_t/dh_0 = diag(phi'(a_t)) W dh_{t-1}/dh_0, a_t = W h_{t-1} + U x_t.
     """
-    W = _check_square("W", W)
+    W, U, xs, h, activation = _check_rnn(W, U, xs, h0, activation)
     n = W.shape[0]
-    U = _check_matrix("U", U, rows=n)
-    xs = _check_matrix("xs", xs, cols=U.shape[1])
-    h = _check_vector("h0", h0, n)
-    activation = check_choice("activation", activation, ACTIVATIONS)
     J = torch.eye(n, dtype=torch.float64)
     norms = []
     for x in xs:
