@@ -175,3 +175,10 @@ def test_document_code_index_is_checked():
         audit.document_code(DOCS[0], 5)
     with pytest.raises(ValueError, match="name"):
         audit.read_document("nope.txt")
+
+
+def test_load_audit_names_a_bad_path(tmp_path):
+    with pytest.raises(TypeError, match="path"):
+        audit.load_audit(None)
+    with pytest.raises(FileNotFoundError, match="no audit file"):
+        audit.load_audit(tmp_path / "missing.yaml")

@@ -263,3 +263,23 @@ def test_train_agrees_with_the_loop_written_out_in_the_case_study():
                 batch_size=batch, seed=0)
     assert run.train_loss == loop_loss and run.test_accuracy == loop_acc
     assert run.monitor.history["grad_norm"] == monitor.history["grad_norm"]
+
+
+def test_update_ratio_and_accuracy_name_bad_arguments():
+    w = torch.ones(3)
+    assert update_ratio(w, 2 * w) == pytest.approx(1.0)
+    with pytest.raises(TypeError, match="before"):
+        update_ratio(1.0, w)
+    with pytest.raises(TypeError, match="after"):
+        update_ratio(w, float("nan"))
+    with pytest.raises(ValueError, match="same shape"):
+        update_ratio(w, torch.ones(4))
+    model = nn.Linear(2, 3)
+    X, y = torch.zeros(5, 2), torch.zeros(5, dtype=torch.long)
+    assert 0.0 <= accuracy(model, X, y) <= 1.0
+    with pytest.raises(TypeError, match="model"):
+        accuracy("net", X, y)
+    with pytest.raises(TypeError, match="X"):
+        accuracy(model, [[0.0, 0.0]], y)
+    with pytest.raises(ValueError, match="y must be"):
+        accuracy(model, X, torch.zeros(4, dtype=torch.long))

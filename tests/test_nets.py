@@ -151,3 +151,30 @@ def test_plot_and_explorer(monkeypatch):
     widget = depth_explorer(depth=5)
     assert widget.children[0].value == 5
     plt.close("all")
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    ((0, 4, "tanh", "none", False, 1.0), {}, "n_in"),
+    ((4, "8", "tanh", "none", False, 1.0), {}, "n_out"),
+    ((4, 4, "tanh", "group", False, 1.0), {}, "norm"),
+    ((4, 4, "softplus", "none", False, 1.0), {}, "activation"),
+    ((4, 4, "tanh", "none", 1, 1.0), {}, "residual"),
+    ((4, 4, "tanh", "none", True, float("nan")), {}, "residual_scale"),
+])
+def test_block_names_the_bad_argument(args, kwargs, match):
+    from gradlab.nets import Block
+    with pytest.raises((TypeError, ValueError), match=match):
+        Block(*args, **kwargs)
+
+
+def test_deep_mlp_class_refuses_what_is_not_blocks_and_a_linear_head():
+    from gradlab.nets import Block, DeepMLP
+    block = Block(4, 4, "tanh", "none", False, 1.0)
+    with pytest.raises(TypeError, match="blocks"):
+        DeepMLP([], nn.Linear(4, 2))
+    with pytest.raises(TypeError, match="blocks"):
+        DeepMLP([nn.Linear(4, 4)], nn.Linear(4, 2))
+    with pytest.raises(TypeError, match="head"):
+        DeepMLP([block], nn.Tanh())
+    model = DeepMLP([block], nn.Linear(4, 2))
+    assert model(torch.zeros(3, 4)).shape == (3, 2)

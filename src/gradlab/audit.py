@@ -120,7 +120,11 @@ def load_audit(path: str | Path) -> list[dict]:
     """Read the audit YAML and check every record: all FIELDS present, a known verdict, unique ids."""
     import yaml
 
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__}")
     path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no audit file at {path}")
     records = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(records, list):
         raise ValueError(f"{path.name} must hold a list of claim records")

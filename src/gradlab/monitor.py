@@ -44,6 +44,12 @@ class NonFiniteError(FloatingPointError):
 
 def update_ratio(before: torch.Tensor, after: torch.Tensor) -> float:
     """||after - before||_2 / ||before||_2 (inf if ``before`` is all zeros and the step is not)."""
+    for name, t in (("before", before), ("after", after)):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a tensor (a weight), got {type(t).__name__}")
+    if before.shape != after.shape:
+        raise ValueError(f"before and after must have the same shape, got {tuple(before.shape)} "
+                         f"and {tuple(after.shape)}")
     step = float((after - before).norm())
     size = float(before.norm())
     if size == 0.0:

@@ -77,6 +77,12 @@ class Block(nn.Module):
     def __init__(self, n_in: int, n_out: int, activation: str, norm: str, residual: bool,
                  residual_scale: float):
         super().__init__()
+        n_in = check_int("n_in", n_in, minimum=1)
+        n_out = check_int("n_out", n_out, minimum=1)
+        norm = check_choice("norm", norm, NORMS)
+        if not isinstance(residual, bool):
+            raise TypeError(f"residual must be True or False, got {residual!r}")
+        residual_scale = check_float("residual_scale", residual_scale)
         self.linear = nn.Linear(n_in, n_out)
         if norm == "batch":
             self.norm = nn.BatchNorm1d(n_out)
@@ -101,6 +107,11 @@ class DeepMLP(nn.Module):
 
     def __init__(self, blocks: list[Block], head: nn.Linear):
         super().__init__()
+        if (not isinstance(blocks, (list, tuple)) or not blocks
+                or not all(isinstance(b, Block) for b in blocks)):
+            raise TypeError(f"blocks must be a non-empty list of gradlab.nets.Block, got {blocks!r:.80}")
+        if not isinstance(head, nn.Linear):
+            raise TypeError(f"head must be a torch.nn.Linear, got {type(head).__name__}")
         self.blocks = nn.ModuleList(blocks)
         self.head = head
 

@@ -52,6 +52,13 @@ class Run:
 
 def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
     """Fraction of rows of ``X`` whose arg-max logit equals ``y``, in eval mode, without grad."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(X, torch.Tensor) or X.dim() < 1:
+        raise TypeError(f"X must be a tensor with one row per example, got {type(X).__name__}")
+    if not isinstance(y, torch.Tensor) or y.dim() != 1 or len(y) != len(X):
+        raise ValueError(f"y must be a 1-D tensor of {len(X)} class labels (one per row of X), "
+                         f"got {type(y).__name__} of shape {tuple(getattr(y, 'shape', ()))}")
     was_training = model.training
     model.eval()
     with torch.no_grad():
