@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 from nbclient import NotebookClient
@@ -56,10 +57,15 @@ def run_in_kernel(nb, cwd: Path) -> tuple[float, float, bool]:
     return seconds, float(peak), dynamo == "True"
 
 
+def floor_notebook(*extra: str):
+    """A notebook whose first cell is the floor's imports, followed by `extra` cells."""
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src)
+                                           for src in (FLOOR_SOURCE, *extra)])
+
+
 def floor_run(repeats: int) -> tuple[list[float], float]:
     """The floor's times over `repeats` fresh kernels, and its peak memory."""
-    runs = [run_in_kernel(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_SOURCE)]),
-                          ROOT) for _ in range(repeats)]
+    runs = [run_in_kernel(floor_notebook(), ROOT) for _ in range(repeats)]
     return [r[0] for r in runs], max(r[1] for r in runs)
 
 
@@ -67,17 +73,24 @@ def optimizer_import_seconds(repeats: int) -> float:
     """Seconds the first torch.optim optimizer takes to build in a kernel that has the floor."""
     times = []
     for _ in range(repeats):
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_SOURCE),
-                                             nbformat.v4.new_code_cell(OPTIM_SOURCE)])
+        nb = floor_notebook(OPTIM_SOURCE)
         run_in_kernel(nb, ROOT)
         times.append(float(nb.cells[1].outputs[0]["text"]))
     return min(times)
 
 
-def notebook_run(path: Path, repeats: int) -> tuple[float, float, bool]:
+class Row(NamedTuple):
+    name: str        # path relative to the repository
+    seconds: float   # best of the repeats
+    peak_mb: float   # largest of the repeats
+    optim: bool      # the notebook built a torch optimizer (torch._dynamo was imported)
+
+
+def notebook_run(path: Path, repeats: int) -> Row:
     """Best time of `repeats` fresh-kernel runs (the same statistic as the floor's), peak memory."""
     runs = [run_in_kernel(nbformat.read(path, as_version=4), path.parent) for _ in range(repeats)]
-    return min(r[0] for r in runs), max(r[1] for r in runs), runs[0][2]
+    return Row(str(path.relative_to(ROOT)), min(r[0] for r in runs), max(r[1] for r in runs),
+               runs[0][2])
 
 
 def torch_version() -> str:
@@ -108,11 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     optim = optimizer_import_seconds(args.repeats)
     rows = []
     for path in toc_notebooks():
-        seconds, peak, dynamo = notebook_run(path, args.repeats)
-        rows.append((str(path.relative_to(ROOT)), seconds, peak, dynamo))
-        print(f"{seconds:7.2f} s {peak:7.0f} MB  {rows[-1][0]}", flush=True)
-    total = sum(r[1] for r in rows)
-    n_optim = sum(r[3] for r in rows)
+        rows.append(notebook_run(path, args.repeats))
+        print(f"{rows[-1].seconds:7.2f} s {rows[-1].peak_mb:7.0f} MB  {rows[-1].name}", flush=True)
+    total = sum(r.seconds for r in rows)
+    n_optim = sum(r.optim for r in rows)
     build = None if args.no_build else build_seconds()
 
     def short(name: str) -> str:  # book/ch3_wT/wT_matrices.ipynb -> wT_matrices (stems are unique)
@@ -143,10 +155,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{'yes' if dynamo else ''} |" for name, s, mb, dynamo in rows]
     lines += [
         f"| **all notebooks** | **{total:.2f}** | | {'yes' if total < 120 else '**no**'} |"
-        f" {max(r[2] for r in rows):.0f} | {n_optim} |",
+        f" {max(r.peak_mb for r in rows):.0f} | {n_optim} |",
         "",
-        f"Within 2x the floor: {sum(r[1] <= 2 * floor for r in rows)} of {len(rows)} notebooks. The last "
-        "row's *within 2x* is the whole-book target (under 120 s); its peak MB is the largest.",
+        f"Within 2x the floor: {sum(r.seconds <= 2 * floor for r in rows)} of {len(rows)} notebooks. "
+        "The last row's *within 2x* is the whole-book target (under 120 s); its peak MB is the largest.",
         "",
         f"*optim*: the notebook builds a torch optimizer. The first one built in a kernel costs "
         f"{optim:.2f} s ({optim / floor:.2f}x the floor), measured after the floor's imports: torch "
