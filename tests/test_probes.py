@@ -170,3 +170,30 @@ def test_saturation_fraction_bad_input():
         saturation_fraction(a, "tanh", threshold=0.7)
     with pytest.raises(ValueError, match="threshold"):
         saturation_fraction(a, "tanh", threshold=0.0)
+
+
+def test_grad_norm_lists_match_the_dict_and_exclude_the_head():
+    import torch
+
+    from gradlab import nets, probes
+
+    net = nets.deep_mlp(4, 8, seed=1)
+    x = torch.randn(5, 64, generator=torch.Generator().manual_seed(0))
+    net(x).pow(2).sum().backward()
+    every = probes.grad_norms(net)
+    hidden = probes.hidden_grad_norms(net)
+    assert every == list(probes.layer_grad_norms(net).values())
+    assert hidden == every[:-1] and len(hidden) == 4
+    assert net.hidden_linears == net.linears[:-1]
+
+
+def test_hidden_grad_norms_refuses_other_models_and_missing_gradients():
+    import pytest
+    import torch
+
+    from gradlab import nets, probes
+
+    with pytest.raises(TypeError, match="DeepMLP"):
+        probes.hidden_grad_norms(torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="backward"):
+        probes.hidden_grad_norms(nets.deep_mlp(2, 4))

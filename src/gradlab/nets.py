@@ -117,7 +117,13 @@ class DeepMLP(nn.Module):
 
     @property
     def linears(self) -> list[nn.Linear]:
-        return [b.linear for b in self.blocks] + [self.head]
+        """Every nn.Linear, input side first: the hidden layers, then the head."""
+        return self.hidden_linears + [self.head]
+
+    @property
+    def hidden_linears(self) -> list[nn.Linear]:
+        """The hidden layers' nn.Linear, input side first (the head excluded)."""
+        return [b.linear for b in self.blocks]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.dim() != 2 or x.shape[1] != self.blocks[0].linear.in_features:

@@ -72,6 +72,29 @@ def layer_grad_norms(model: nn.Module) -> OrderedDict[str, float]:
     return norms
 
 
+def grad_norms(model: nn.Module) -> list[float]:
+    """||dL/dW_l||_2 of every probed layer, input side first, as a list (see ``layer_grad_norms``)."""
+    return list(layer_grad_norms(model).values())
+
+
+def hidden_grad_norms(model: nn.Module) -> list[float]:
+    """||dL/dW_l||_2 of the hidden layers of a gradlab ``DeepMLP`` (head excluded), input side first.
+
+    ``hidden_grad_norms(net)[-1]`` is the last hidden layer, ``[0]`` the first.
+    """
+    from .nets import DeepMLP
+
+    if not isinstance(model, DeepMLP):
+        raise TypeError(f"model must be a gradlab.nets.DeepMLP (it has hidden layers and a head), "
+                        f"got {type(model).__name__}; use grad_norms(model) for any model")
+    norms = []
+    for i, layer in enumerate(model.hidden_linears):
+        if layer.weight.grad is None:
+            raise ValueError(f"hidden layer {i} has no gradient yet: call loss.backward() first")
+        norms.append(float(layer.weight.grad.detach().norm()))
+    return norms
+
+
 class GradientRecorder:
     """Hooks that record per-layer activations and gradients of the last forward/backward pass.
 
