@@ -10,7 +10,7 @@ help:
 	@echo "make book        build the website into _build/html (executes every notebook)"
 	@echo "make test        run every test: gradlab unit/property tests, structure tests, nbval"
 	@echo "make outputs     re-execute every notebook and store its outputs (after an edit)"
-	@echo "make bench       time every notebook and the site build; writes book/appendix/benchmarks.md"
+	@echo "make bench       time every notebook and the site build; writes docs/benchmarks.md"
 	@echo "make lab         open the notebooks in JupyterLab"
 	@echo "make homework    regenerate the student copies of the homework from the masters"
 	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted notebooks into grades.csv"
