@@ -135,3 +135,41 @@ def test_bad_values_raise_value_error_naming_the_argument(call, match):
 def test_bad_types_raise_type_error_naming_the_argument(call, match):
     with pytest.raises(TypeError, match=match):
         call()
+
+
+def _memory_by_hand(cell, T, *, steps, lr, clip, seed=0, hidden_size=6, n_symbols=3):
+    """train_memory written out: plain SGD, textbook norm clipping g * min(1, c / ||g||)."""
+    model = grnn.RecallModel(cell, n_symbols, hidden_size, seed)
+    params = list(model.parameters())
+    losses = []
+    for step in range(steps):
+        x, y = grnn.memory_task(64, T, n_symbols=n_symbols, seed=1_000_000 * (seed + 1) + step)
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        grads = torch.autograd.grad(loss, params)
+        norm = float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads)))
+        scale = min(1.0, clip / norm)
+        with torch.no_grad():
+            for p, g in zip(params, grads, strict=True):
+                p -= lr * (g * scale)
+        losses.append(float(loss.detach()))
+    return losses
+
+
+@pytest.mark.parametrize("cell", grnn.CELLS)
+def test_train_memory_clips_by_global_norm_like_the_textbook_formula(cell):
+    kw = dict(steps=15, lr=0.5, clip=0.05)
+    got = grnn.train_memory(cell, 4, hidden_size=6, n_symbols=3, optimizer="sgd", **kw).losses
+    expected = _memory_by_hand(cell, 4, **kw)
+    assert got == pytest.approx(expected, rel=1e-4)
+    unclipped = grnn.train_memory(cell, 4, hidden_size=6, n_symbols=3, optimizer="sgd",
+                                  steps=15, lr=0.5).losses
+    assert unclipped != pytest.approx(expected, rel=1e-4)  # the clip is active in this setting
+
+
+def test_train_memory_accepts_every_optimizer_of_the_factory():
+    from gradlab.train import OPTIMIZERS
+
+    for name in OPTIMIZERS:
+        res = grnn.train_memory("gru", 3, hidden_size=8, n_symbols=2, steps=40, lr=0.05,
+                                optimizer=name, seed=0)
+        assert len(res.losses) == 40 and res.losses[-1] < res.losses[0], name

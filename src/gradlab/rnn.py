@@ -17,8 +17,9 @@ c_t = f_t * c_{t-1} + ..., the GRU's h_t = (1 - z_t) * h_{t-1} + ...).
 Memory task. ``memory_task`` makes sequences whose first step carries one of ``n_symbols``
 symbols (one-hot) and whose other T - 1 steps are blank (or random distractor symbols); the label
 is the first symbol. A model must carry it across T steps: chance accuracy is 1 / n_symbols.
-``train_memory`` trains a cell + linear read-out on it (Adam or SGD) and reports the test
-accuracy.
+``train_memory`` trains a cell + linear read-out on it (with an optimizer from
+:func:`gradlab.train.make_optimizer` and, optionally, :mod:`gradlab.clipping`'s norm clipping) and
+reports the test accuracy.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import torch
 from torch import nn
 
 from ._checks import check_choice, check_float, check_int
+from .clipping import clip_grads_by_norm_
+from .train import OPTIMIZERS, make_optimizer
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -188,8 +191,10 @@ def train_memory(cell: str, T: int, *, hidden_size: int = 16, n_symbols: int = 4
                  seed: int = 0) -> MemoryResult:
     """Train ``cell`` (+ linear read-out) on fresh ``memory_task`` batches (blank steps 2..T).
 
-    ``optimizer`` is "adam" or "sgd" (plain SGD, step = lr * gradient); ``clip`` (if given)
-    rescales the gradient to norm at most ``clip`` before each step.
+    ``optimizer`` is one of ``gradlab.train.OPTIMIZERS`` ("sgd" is plain SGD, step = lr *
+    gradient), built by :func:`gradlab.train.make_optimizer`; ``clip`` (if given) rescales the
+    gradient to global norm at most ``clip`` before each step,
+    g <- g * min(1, clip / ||g||) (:func:`gradlab.clipping.clip_grads_by_norm_`).
 
     Each step draws a new batch (seed, step) so the model never sees the test set (drawn with
     a separate seed). Returns the training losses and the test accuracy after ``steps`` steps.
@@ -203,14 +208,11 @@ def train_memory(cell: str, T: int, *, hidden_size: int = 16, n_symbols: int = 4
     lr = check_float("lr", lr, minimum=0.0, strict_min=True)
     n_test = check_int("n_test", n_test, minimum=1, maximum=1_000_000)
     seed = check_int("seed", seed, minimum=0)
-    optimizer = check_choice("optimizer", optimizer, ("adam", "sgd"))
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     if clip is not None:
         clip = check_float("clip", clip, minimum=0.0, strict_min=True)
     model = RecallModel(cell, n_symbols, hidden_size, seed, forget_bias)
-    if optimizer == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=lr)
-    else:
-        opt = torch.optim.SGD(model.parameters(), lr=lr)
+    opt = make_optimizer(model, optimizer, lr)
     loss_fn = nn.CrossEntropyLoss()
     losses = []
     for step in range(steps):
@@ -219,7 +221,7 @@ def train_memory(cell: str, T: int, *, hidden_size: int = 16, n_symbols: int = 4
         opt.zero_grad()
         loss.backward()
         if clip is not None:
-            nn.utils.clip_grad_norm_(model.parameters(), clip)
+            clip_grads_by_norm_(model.parameters(), clip)
         opt.step()
         losses.append(float(loss.detach()))
     x_test, y_test = memory_task(n_test, T, n_symbols=n_symbols, seed=999_999_999 - seed)
