@@ -1,0 +1,56 @@
+"""_ext/site_lang.py: lang attributes and the search splitter for Chinese and Bengali."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+import site_lang  # noqa: E402
+
+SAMPLES = [
+    "什么是梯度消失和梯度爆炸？",
+    "Что такое затухающий градиент? gradient-descent w^T",
+    "গ্রেডিয়েন্ট ক্লিপিং কেন কাজ করে?",
+    "梯 x 梯度",
+    "",
+]
+
+
+def test_chinese_is_indexed_as_bigrams():
+    words = site_lang.split_words("什么是梯度消失？")
+    assert "梯度" in words and "消失" in words
+    assert "什么是梯度消失" not in words          # the clause is no longer one "word"
+    assert site_lang.split_words("梯") == ["梯"]
+
+
+def test_bengali_words_keep_their_vowel_signs():
+    assert site_lang.split_words("গ্রেডিয়েন্ট ক্লিপিং") == ["গ্রেডিয়েন্ট", "ক্লিপিং"]
+
+
+def test_english_and_russian_split_as_before():
+    assert site_lang.split_words("Vanishing gradients, w^T!") == ["Vanishing", "gradients", "w", "T"]
+    assert site_lang.split_words("затухающий градиент") == ["затухающий", "градиент"]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the browser splitter")
+@pytest.mark.parametrize("text", SAMPLES)
+def test_browser_splits_queries_like_the_indexer(text):
+    script = site_lang.JS_SPLITTER + f"\nconsole.log(JSON.stringify(splitQuery({json.dumps(text)})));"
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == site_lang.split_words(text)
+
+
+def test_block_lang_from_class():
+    body = '<div class="lang-zh docutils container"><p>梯度</p></div><span class="x">a</span>'
+    out = site_lang.add_block_lang(body)
+    assert '<div class="lang-zh docutils container" lang="zh">' in out
+    assert '<span class="x">' in out
+    assert site_lang.add_block_lang(out) == out                      # idempotent
+    assert 'lang="fr"' not in site_lang.add_block_lang('<p class="lang-fr">x</p>')
