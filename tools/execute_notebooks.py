@@ -6,13 +6,14 @@
 Each notebook runs top to bottom in a fresh kernel of the current Python environment, with its own
 folder as the working directory (as nbval and the site build run it). Execution counts are
 renumbered 1, 2, 3, ... and timing metadata is dropped, so re-running an unchanged notebook leaves
-the file unchanged. A cell error stops with a message naming the notebook and cell.
+the file unchanged. A cell error stops with a message naming the notebook and cell; a notebook
+far slower than its benchmark figure (tools/notebook_times.py) is reported and the exit status is 3.
+Carries the fix for the nbclient widget stall (tools/nbclient_fix.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -21,14 +22,19 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import nbclient_fix  # noqa: E402
+import notebook_times  # noqa: E402
+import toc  # noqa: E402
+
+nbclient_fix.apply()
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def toc_notebooks() -> list[Path]:
     """The notebooks listed in _toc.yml, in reading order."""
-    entries = re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return [ROOT / f"{e}.ipynb" for e in entries if (ROOT / f"{e}.ipynb").exists()]
+    return toc.notebooks()
 
 
 def merge_streams(outputs: list) -> list:
@@ -75,9 +81,10 @@ def execute(path: Path, timeout: int = 600) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in _toc.yml")
-    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds per cell")
     args = parser.parse_args(argv)
     paths = [p.resolve() for p in args.notebooks] or toc_notebooks()
+    status = 0
     for path in paths:
         if not path.exists():
             print(f"no such notebook: {path}", file=sys.stderr)
@@ -87,8 +94,12 @@ def main(argv: list[str] | None = None) -> int:
         except CellExecutionError as err:
             print(f"FAILED {path.relative_to(ROOT)}:\n{err}", file=sys.stderr)
             return 1
-        print(f"{seconds:7.1f} s  {path.relative_to(ROOT)}")
-    return 0
+        print(f"{seconds:7.1f} s  {path.relative_to(ROOT)}", flush=True)
+        slow = notebook_times.slow_message(path, seconds)
+        if slow:
+            print(f"SLOW {slow}", file=sys.stderr)
+            status = 3
+    return status
 
 
 if __name__ == "__main__":
