@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 
-.PHONY: help venv book test outputs bench lab homework grade site-check lint clean
+.PHONY: help venv install-env book test outputs bench lab homework grade site-check lint clean
 
 help:
 	@echo "make book        build the website into _build/html (executes every notebook)"
@@ -15,14 +15,25 @@ help:
 	@echo "make homework    regenerate the student copies of the homework from the masters"
 	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted notebooks into grades.csv"
 	@echo "make site-check  open the built site in headless Chromium and check every page"
+	@echo "make lint        ruff over gradlab, tests, tools, the book's notebooks and the homework"
 
-venv: $(STAMP)
+# The environment is current when the stamp holds the hash of requirements.txt and pyproject.toml:
+# reinstall only when their contents change (not their timestamps: a fresh clone or a checkout
+# touches them), so `make grade` and `make test` work offline once the environment exists.
+REQ_HASH := $(shell cat requirements.txt pyproject.toml | (sha256sum 2>/dev/null || shasum -a 256) | cut -c1-16)
 
-$(STAMP): requirements.txt pyproject.toml
+venv:
+	@if [ -x $(BIN)/python ] && [ "$$(cat $(STAMP) 2>/dev/null)" = "$(REQ_HASH)" ]; then :; \
+	else $(MAKE) --no-print-directory install-env; fi
+
+# Creates .venv, installs the right torch build first (the CPU build on Linux without an NVIDIA
+# GPU: tools/choose_torch.py says which and why), then everything in requirements.txt.
+install-env:
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade --quiet pip
+	$(BIN)/python tools/choose_torch.py --install
 	$(BIN)/python -m pip install -r requirements.txt
-	@touch $(STAMP)
+	@echo $(REQ_HASH) > $(STAMP)
 
 book: venv
 	$(BIN)/jupyter-book build . -W -n --keep-going
@@ -40,7 +51,7 @@ bench: venv
 	$(BIN)/python tools/bench.py
 
 lab: venv
-	$(BIN)/jupyter lab book/intro.md
+	$(BIN)/jupyter lab book/intro.ipynb
 
 homework: venv
 	$(BIN)/python tools/make_homework.py
@@ -53,7 +64,7 @@ site-check: venv
 	$(BIN)/python tools/site_check.py
 
 lint: venv
-	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff check src tests tools book homework
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
