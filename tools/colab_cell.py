@@ -19,6 +19,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import toc  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 TEMPLATE = """\
@@ -40,8 +43,7 @@ def cell_text(config: Path = ROOT / "_config.yml") -> str:
 
 
 def toc_notebooks() -> list[Path]:
-    entries = re.findall(r"file:\s*(\S+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    return [ROOT / f"{e}.ipynb" for e in entries if (ROOT / f"{e}.ipynb").exists()]
+    return toc.notebooks()
 
 
 def masters() -> list[Path]:
