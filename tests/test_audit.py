@@ -21,9 +21,9 @@ from gradlab import audit
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "ch6_fact_check"
 NOTEBOOK = CHAPTER / "fact_check.ipynb"
-AUDIT_FILE = CHAPTER / "audit.yaml"
+AUDIT_FILE = audit.audit_file()
 
-# The documents are vendored in sources/: a missing one is a failure, never a skip.
+# The documents ship as gradlab's package data: a missing one is a failure, never a skip.
 DOCS = audit.document_names()
 
 
@@ -179,6 +179,13 @@ def test_document_code_index_is_checked():
 
 def test_load_audit_names_a_bad_path(tmp_path):
     with pytest.raises(TypeError, match="path"):
-        audit.load_audit(None)
+        audit.load_audit(42)
     with pytest.raises(FileNotFoundError, match="no audit file"):
         audit.load_audit(tmp_path / "missing.yaml")
+
+
+def test_documents_and_audit_ship_inside_the_package():
+    package = Path(audit.__file__).resolve().parent
+    assert audit.audit_file().resolve() == package / "data" / "audit.yaml"
+    assert audit.seeds_dir().resolve() == package / "data" / "documents"
+    assert audit.load_audit() == audit.load_audit(audit.audit_file())

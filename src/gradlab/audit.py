@@ -1,6 +1,8 @@
 """The fact check of the source documents (chapter 6): read them, list their sections, run their code.
 
-The audit itself is data: ``book/ch6_fact_check/audit.yaml`` holds one record per claim,
+The documents and the audit ship with the package (``gradlab/data/documents/*.txt`` and
+``gradlab/data/audit.yaml``), so the fact check runs wherever gradlab is installed. The audit is
+data: one record per claim,
 
     id: "003-07"        document: "003_....txt"     section: a heading of that document
     where: finer place  claim: English paraphrase   verdict: one of VERDICTS
@@ -23,6 +25,7 @@ import signal
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from ._checks import check_choice, check_float, check_int
@@ -37,10 +40,20 @@ _BOLD_LINE = re.compile(r"^\s*\*\*([^*]+?)\*\*\s*$")
 _NUMBERED_HEADING = re.compile(r"^\s*(\d+(?:\.\d+)*\.\s+\S.*?)\s*$")
 
 
+def data_dir() -> Path:
+    """Folder of gradlab's package data (the documents and the audit), wherever gradlab is installed."""
+    return Path(str(resources.files("gradlab") / "data"))
+
+
+def audit_file() -> Path:
+    """The audit shipped with gradlab: ``gradlab/data/audit.yaml``."""
+    return data_dir() / "audit.yaml"
+
+
 def seeds_dir() -> Path:
-    """Folder of the source documents: $GRADLAB_SEEDS, else the repository's ``sources/``."""
+    """Folder of the source documents: $GRADLAB_SEEDS, else gradlab's ``data/documents/``."""
     env = os.environ.get("GRADLAB_SEEDS")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "sources"
+    path = Path(env) if env else data_dir() / "documents"
     if not path.is_dir():
         raise FileNotFoundError(
             f"source documents not found in {path}; set GRADLAB_SEEDS to the folder that holds "
@@ -116,12 +129,15 @@ def code_blocks(text: str) -> list[str]:
     return re.findall(r"```[a-zA-Z]*\n(.*?)```", text, flags=re.S)
 
 
-def load_audit(path: str | Path) -> list[dict]:
-    """Read the audit YAML and check every record: all FIELDS present, a known verdict, unique ids."""
+def load_audit(path: str | Path | None = None) -> list[dict]:
+    """Read the audit YAML (default: the one shipped with gradlab, ``audit_file()``) and check every
+    record: all FIELDS present, a known verdict, unique ids."""
     import yaml
 
+    if path is None:
+        path = audit_file()
     if not isinstance(path, (str, Path)):
-        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__}")
+        raise TypeError(f"path must be a file path (str or pathlib.Path) or None, got {type(path).__name__}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no audit file at {path}")
