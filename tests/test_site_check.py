@@ -67,6 +67,34 @@ BAD = PAGE.format(
 <script type="application/vnd.jupyter.widget-view+json">
 {"version_major": 2, "version_minor": 0, "model_id": "abc"}</script>""")
 
+# One defect class per line: each must be reported as "tex" (and nothing on GOOD_TEXT)
+TEX = PAGE.format(
+    title="\\(w^T\\) in a title",
+    head="",
+    body="""<h1>Stray TeX</h1>
+<p id="dollar">A stray dollar: $x + 1 has lost its partner.</p>
+<p id="command">A lost command: clip by max(1, \\lVert g\\rVert / c).</p>
+<p id="power">Plain-text math: the gradient is T w^(T-1) h_0.</p>
+<p id="index">Plain-text index: h_{t-1} feeds the next step.</p>""")
+
+LANG = PAGE.format(
+    title="languages",
+    head="",
+    body="""<h1>Languages</h1>
+<p>Russian with no lang: Градиентный взрыв.</p>
+<div lang="en"><p>Chinese under the wrong lang: 梯度爆炸.</p></div>
+<p>Bengali with no lang: গ্রেডিয়েন্ট.</p>""")
+
+GOOD_TEXT = PAGE.format(
+    title="good text",
+    head="",
+    body="""<h1>Good text</h1>
+<p>Prices and formulas in code are fine: <code>cost = $5; x_{t-1} = w^(T-1)</code>.</p>
+<div class="source-original" lang="bn"><p>Quoted verbatim: ( \\eta = 0.01 ) লার্নিং রেট</p></div>
+<p lang="ru">Градиентный взрыв</p>
+<div lang="zh-Hans"><p>梯度爆炸 <span>梯度</span></p></div>
+<p lang="bn">গ্রেডিয়েন্ট</p>""")
+
 
 @pytest.fixture(scope="module")
 def tiny_site(tmp_path_factory) -> Path:
@@ -77,6 +105,9 @@ def tiny_site(tmp_path_factory) -> Path:
     (html / "_static" / "mathjax").symlink_to(_mathjax_dir(), target_is_directory=True)
     (html / "good.html").write_text(GOOD, encoding="utf-8")
     (html / "bad.html").write_text(BAD, encoding="utf-8")
+    (html / "tex.html").write_text(TEX, encoding="utf-8")
+    (html / "lang.html").write_text(LANG, encoding="utf-8")
+    (html / "good_text.html").write_text(GOOD_TEXT, encoding="utf-8")
     (html / "index.html").write_text(
         '<meta http-equiv="Refresh" content="0; url=good.html" />', encoding="utf-8")
     return html
@@ -89,7 +120,7 @@ def _kinds(issues, page):
 def test_links_static(tiny_site):
     issues = site_check.check_links(tiny_site, site_check.site_pages(tiny_site))
     details = [i.detail for i in issues]
-    assert {i.page for i in issues} == {"bad.html"}
+    assert {i.page for i in issues} == {"bad.html"}, issues
     assert any("nowhere.html" in d and "no such page" in d for d in details)
     assert any("no-such-anchor" in d for d in details)
     assert not any("good.html#sec" in d for d in details)
@@ -104,7 +135,7 @@ def test_redirect_target_is_checked(tmp_path):
 @pytest.fixture(scope="module")
 def browser_report(tiny_site, tmp_path_factory):
     shots = tmp_path_factory.mktemp("shots")
-    issues = site_check.check_site(tiny_site, screenshots=shots, toc=None)
+    issues = site_check.check_site(tiny_site, screenshots=shots)
     return issues, shots
 
 
@@ -121,17 +152,43 @@ def test_every_fault_is_reported(browser_report):
 
 
 @needs_chromium
-def test_good_page_is_clean(browser_report):
+def test_good_pages_are_clean(browser_report):
     issues, _ = browser_report
-    assert [str(i) for i in issues if i.page in ("good.html", "index.html")] == []
+    clean = ("good.html", "index.html", "good_text.html")
+    assert [str(i) for i in issues if i.page in clean] == []
 
 
 @needs_chromium
-def test_screenshots_saved(browser_report):
+def test_stray_tex_is_reported(browser_report):
+    issues, _ = browser_report
+    tex = [i.detail for i in issues if i.page == "tex.html" and i.kind == "tex"]
+    for fragment in ('"$" in: A stray dollar', '"\\lVert" in: A lost command',
+                     '"^(" in: Plain-text math', '"_{" in: Plain-text index',
+                     "in the page title"):
+        assert any(fragment in d for d in tex), (fragment, tex)
+    assert len(tex) == 5, tex
+
+
+@needs_chromium
+def test_script_without_its_lang_is_reported(browser_report):
+    issues, _ = browser_report
+    lang = sorted(i.detail for i in issues if i.page == "lang.html" and i.kind == "lang")
+    assert len(lang) == 3, lang
+    assert lang[0].startswith('bn text under lang=""')
+    assert lang[1].startswith('ru text under lang=""')
+    assert lang[2].startswith('zh text under lang="en"')
+
+
+@needs_chromium
+def test_screenshots_of_every_page_at_both_widths(browser_report, tiny_site):
+    from PIL import Image
+
     _, shots = browser_report
     pngs = {p.name for p in shots.glob("*.png")}
-    assert {"good.png", "bad.png"} <= pngs
-    assert all((shots / n).stat().st_size > 1000 for n in pngs)
+    pages = [p.stem for p in site_check.site_pages(tiny_site) if p.name != "index.html"]
+    assert {f"{p}-{w}.png" for p in pages for w in ("1280", "390")} <= pngs, pngs
+    assert Image.open(shots / "good-1280.png").size[0] == 1280
+    assert Image.open(shots / "good-390.png").size[0] == 390
 
 
 @needs_chromium

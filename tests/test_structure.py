@@ -131,3 +131,153 @@ def test_every_notebook_can_install_gradlab_on_colab():
     import colab_cell
 
     assert colab_cell.main(["--check"]) == 0, "run: python tools/colab_cell.py --insert"
+
+
+# ---- what a reader sees: plumbing hidden, code within the column, figures captioned, math --------
+# (issue 14). A displayed cell is one without the `remove-cell` or `remove-input` tag.
+
+import toc  # noqa: E402  (tools/toc.py, the one _toc.yml reader; tests/conftest.py puts tools/ on the path)
+
+TOC_NOTEBOOKS = toc.notebooks()
+TOC_PAGES = toc.pages()
+MAX_CODE_COLUMNS = 88
+FIGURE_MIMES = ("image/png", "image/svg+xml", "image/jpeg")
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _displayed_code(path: Path) -> list[tuple[int, dict]]:
+    hidden = {"remove-cell", "remove-input"}
+    return [(i, c) for i, c in enumerate(_cells(path)) if c["cell_type"] == "code"
+            and not hidden & set(c["metadata"].get("tags", []))]
+
+
+def plumbing_shown(path: Path) -> list[str]:
+    """Displayed code cells that glue a value or guard a claim (they belong in `remove-cell`)."""
+    found = []
+    for i, cell in _displayed_code(path):
+        text = "".join(cell["source"])
+        for needle in ("glue(", "raise AssertionError"):
+            if re.search(r"(?<![\w.])" + re.escape(needle), text) and "def glue(" not in text:
+                found.append(f"cell {i} shows {needle!r}")
+    return found
+
+
+def wide_code(path: Path, limit: int = MAX_CODE_COLUMNS) -> list[str]:
+    """Displayed code lines wider than the column (they would scroll sideways)."""
+    return [f"cell {i}: {len(line)} columns: {line.strip()[:50]}"
+            for i, cell in _displayed_code(path)
+            for line in "".join(cell["source"]).splitlines() if len(line) > limit]
+
+
+def uncaptioned_figures(path: Path) -> list[str]:
+    """Cells with a figure output but no myst-nb figure caption and name, or no image alt text."""
+    found = []
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "code" or "remove-cell" in cell["metadata"].get("tags", []):
+            continue
+        if not any(m in out.get("data", {}) for out in cell.get("outputs", []) for m in FIGURE_MIMES):
+            continue
+        meta = cell["metadata"].get("mystnb", {})
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        missing = [k for k, v in (("caption", figure.get("caption")), ("name", figure.get("name")),
+                                  ("alt", image.get("alt"))) if not str(v or "").strip()]
+        if missing:
+            found.append(f"cell {i}: figure without {', '.join(missing)}")
+    return found
+
+
+def display_math_in_paragraph(text: str) -> list[str]:
+    """Markdown lines where `$$` shares the line with other text (outside code fences)."""
+    found, fence = [], None
+    for line in text.splitlines():
+        m = re.match(r"^\s*(`{3,}|~{3,})", line)
+        if m:
+            if fence is None:
+                fence = m.group(1)
+            elif m.group(1).startswith(fence[0]) and len(m.group(1)) >= len(fence):
+                fence = None
+            continue
+        if fence is None and "$$" in line and line.strip() != "$$":
+            found.append(line.strip()[:70])
+    return found
+
+
+def markdown_of(path: Path) -> str:
+    if path.suffix == ".md":
+        return path.read_text(encoding="utf-8")
+    return "\n\n".join("".join(c["source"]) for c in _cells(path) if c["cell_type"] == "markdown")
+
+
+_ids = {"ids": lambda p: str(p.relative_to(ROOT))}
+
+
+@pytest.mark.parametrize("path", TOC_NOTEBOOKS, **_ids)
+def test_glue_and_guard_cells_are_hidden(path: Path):
+    assert plumbing_shown(path) == [], "tag these cells remove-cell (split off the glue/guard lines)"
+
+
+@pytest.mark.parametrize("path", TOC_NOTEBOOKS, **_ids)
+def test_displayed_code_fits_the_column(path: Path):
+    assert wide_code(path) == []
+
+
+@pytest.mark.parametrize("path", TOC_NOTEBOOKS, **_ids)
+def test_figures_have_caption_name_and_alt(path: Path):
+    assert uncaptioned_figures(path) == [], (
+        'set the cell metadata {"mystnb": {"figure": {"caption": ..., "name": ...}, '
+        '"image": {"alt": ...}}}')
+
+
+@pytest.mark.parametrize("path", TOC_PAGES, **_ids)
+def test_display_math_on_its_own_lines(path: Path):
+    assert display_math_in_paragraph(markdown_of(path)) == [], "put each $$ on a line of its own"
+
+
+def _nb(*cells: dict) -> dict:
+    return {"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def _code(source: str, tags=(), outputs=(), mystnb=None) -> dict:
+    meta = {"tags": list(tags)}
+    if mystnb:
+        meta["mystnb"] = mystnb
+    return {"cell_type": "code", "metadata": meta, "source": source, "outputs": list(outputs),
+            "execution_count": 1}
+
+
+def test_presentation_checks_catch_each_defect(tmp_path: Path):
+    """The four checks above fail on a notebook with each defect, and pass once it is fixed."""
+    png = {"output_type": "display_data", "data": {"image/png": "iVBORw0KGgo="}, "metadata": {}}
+    fig_meta = {"figure": {"caption": "What to notice.", "name": "fig-x"},
+                "image": {"alt": "A line plot."}}
+    bad = _nb(
+        _code("x = 1\nglue('x', x, display=False)"),
+        _code("if x > 2:\n    raise AssertionError('the prose says x is small')"),
+        _code("y = '" + "a" * 90 + "'"),
+        _code("plt.plot([1, 2])\nplt.show()", outputs=[png]),
+        _code("plt.plot([1, 2])\nplt.show()", outputs=[png],
+              mystnb={"figure": {"caption": "c", "name": "fig-y"}}),
+        {"cell_type": "markdown", "metadata": {}, "source": "The rule $$x^2$$ in a sentence."},
+    )
+    good = _nb(
+        _code("x = 1"),
+        _code("glue('x', x, display=False)", tags=["remove-cell"]),
+        _code("if x > 2:\n    raise AssertionError('the prose says x is small')", tags=["remove-cell"]),
+        _code("y = '" + "a" * 60 + "'"),
+        _code("plt.plot([1, 2])\nplt.show()", outputs=[png], mystnb=fig_meta),
+        {"cell_type": "markdown", "metadata": {},
+         "source": "The rule\n\n$$\nx^2\n$$\n\n```\n$$ in code\n```"},
+    )
+    bad_path, good_path = tmp_path / "bad.ipynb", tmp_path / "good.ipynb"
+    bad_path.write_text(json.dumps(bad), encoding="utf-8")
+    good_path.write_text(json.dumps(good), encoding="utf-8")
+    assert len(plumbing_shown(bad_path)) == 2
+    assert len(wide_code(bad_path)) == 1
+    problems = uncaptioned_figures(bad_path)
+    assert len(problems) == 2 and "caption, name, alt" in problems[0] and "alt" in problems[1]
+    assert display_math_in_paragraph(markdown_of(bad_path)) == ["The rule $$x^2$$ in a sentence."]
+    assert plumbing_shown(good_path) == wide_code(good_path) == uncaptioned_figures(good_path) == []
+    assert display_math_in_paragraph(markdown_of(good_path)) == []

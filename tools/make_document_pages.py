@@ -142,8 +142,9 @@ def _original(block: Block) -> str:
     """The original block as MyST: headings in bold (a heading cannot live inside a card)."""
     if block.kind == "heading":
         return f"**{block.text}**"
-    if any("\t" in ln for ln in block.lines):
-        # a block whose LaTeX lost its backslashes (\t read as a tab): show it exactly, as text
+    if any("\t" in ln or ("$$" in ln and ln.strip() != "$$") for ln in block.lines):
+        # a formula whose LaTeX lost its backslashes (`\t` and `\n` read as control characters),
+        # or display math run into the text: show it exactly as the file has it, as text
         return "```text\n" + block.text.replace("\t", "\\t") + "\n```"
     # display math on its own lines, as the author meant it (a `$$` glued to the line above
     # would be read as inline math); the text itself is unchanged

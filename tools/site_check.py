@@ -7,6 +7,11 @@
 
 For every page it reports:
   math      a formula left as raw LaTeX ($$, \\(, \\[, \\begin{...}) or a MathJax error;
+  tex       visible text outside math and code with a stray $, a TeX command (\\max, \\lVert,
+            \\frac, ...) or plain-text math (^( or _{), in the page or in its <title>; quoted
+            source material (class `source-original`, shown verbatim on purpose) is exempt;
+  lang      text in Cyrillic, CJK or Bengali script whose nearest `lang` attribute is not ru, zh
+            or bn respectively (a screen reader and the font fallback would read it as English);
   image     an <img> that did not load or has zero size;
   widget    a widget view that did not render (or has no widget state to render from);
   console   an error in the browser console or an uncaught JavaScript exception;
@@ -15,9 +20,9 @@ For every page it reports:
   link      an internal link to a page or #anchor that does not exist;
   launch    a notebook page without its download link or its Binder/Colab buttons for the
             repository named in _config.yml.
-It saves a screenshot of the first screen of each chapter (the root and every chapter in _toc.yml)
-under _build/screenshots/. Exit status 0 when nothing is reported, 1 otherwise, 2 when Chromium or
-the built site is missing.
+It saves a screenshot of the first screen of every page at 1280 px and at 390 px (a phone) under
+_build/screenshots/ (<page>-1280.png, <page>-390.png; `/` in the page path becomes `__`).
+Exit status 0 when nothing is reported, 1 otherwise, 2 when Chromium or the built site is missing.
 
 The browser is Debian's `chromium` (apt-get install chromium), driven by Playwright with its
 executable path: no browser is downloaded. Set CHROMIUM=/path/to/chromium to use another binary.
@@ -59,6 +64,12 @@ KNOWN_CONSOLE_ERRORS = {
         "page; the second copy fails, the first works (thebe is off anyway)"),
 }
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$\\[A-Za-z]")
+# TeX that escaped typesetting: a dollar sign, a control word, or math typed as plain text
+STRAY_TEX = re.compile(r"\$|\\[A-Za-z]+|\^\(|_\{")
+# scripts that need a lang attribute, and the lang each needs (primary subtag)
+SCRIPTS = {"ru": "[\\u0400-\\u04FF]", "zh": "[\\u3040-\\u30FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uF900-\\uFAFF]",
+           "bn": "[\\u0980-\\u09FF]"}
+VIEWPORTS = {"1280": (1280, 800), "390": (390, 844)}
 
 
 @dataclass(frozen=True)
@@ -178,24 +189,11 @@ def check_launch(html: Path, pages: list[Path], config: Path | None) -> list[Iss
     return issues
 
 
-def chapter_pages(html: Path, toc: Path | None) -> list[Path]:
-    """The root page and each chapter's first page listed in _toc.yml (all pages without a toc)."""
-    if toc is None or not toc.is_file():
-        return site_pages(html)
-    import yaml
-
-    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    files = [data["root"]]
-    for part in data.get("parts", []):
-        files += [ch["file"] for ch in part.get("chapters", []) if "file" in ch]
-    return [html / f"{f}.html" for f in files if (html / f"{f}.html").is_file()]
-
-
 # ---- the browser part ------------------------------------------------------------------------
 
 _PAGE_PROBE = r"""
 async () => {
-  const out = {math: [], images: [], widgets: null, mathjax: null};
+  const out = {math: [], tex: [], lang: [], images: [], widgets: null, mathjax: null};
   // math: wait for MathJax (loaded with defer) to finish typesetting, if the page has any
   const hasMath = document.querySelector('.math, mjx-container, script[type^="math/tex"]') !== null;
   if (hasMath) {
@@ -217,6 +215,42 @@ async () => {
     if (m) {
       const t = n.textContent.trim().replace(/\s+/g, ' ');
       out.math.push('raw LaTeX "' + m[0] + '" in: ' + t.slice(0, 80));
+    }
+  }
+  // stray TeX in visible text (math, code and quoted originals excluded) and in the title
+  const TEX = new RegExp(String.raw`__TEX__`);
+  const texSkip = skip + ', .source-original, .MathJax, .math, [class*="tex2jax"]';
+  const walker2 = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker2.nextNode(); n; n = walker2.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest(texSkip)) continue;
+    const m = n.textContent.match(TEX);
+    if (m && !RAW.test(n.textContent)) {
+      const t = n.textContent.trim().replace(/\s+/g, ' ');
+      out.tex.push('"' + m[0] + '" in: ' + t.slice(0, 80));
+    }
+  }
+  const tm = document.title.match(TEX) || document.title.match(RAW);
+  if (tm) out.tex.push('"' + tm[0] + '" in the page title: ' + document.title.slice(0, 80));
+  // text in a script that needs a lang attribute, with the wrong (or no) lang around it
+  const SCRIPTS = __SCRIPTS__;
+  const walker3 = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seenLang = new Set();
+  for (let n = walker3.nextNode(); n; n = walker3.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('script, style, noscript, template')) continue;
+    for (const [lang, cls] of Object.entries(SCRIPTS)) {
+      if (!new RegExp(cls).test(n.textContent)) continue;
+      const holder = el.closest('[lang]');
+      const has = holder ? holder.getAttribute('lang').toLowerCase().split('-')[0] : '';
+      if (has !== lang) {
+        const t = n.textContent.trim().replace(/\s+/g, ' ').slice(0, 60);
+        const key = lang + '|' + has + '|' + t;
+        if (!seenLang.has(key)) {
+          seenLang.add(key);
+          out.lang.push(`${lang} text under lang="${has}": ${t}`);
+        }
+      }
     }
   }
   for (const el of document.querySelectorAll('mjx-merror, [data-mjx-error]'))
@@ -251,7 +285,8 @@ async () => {
   return out;
 }
 """.replace("__RAW__", RAW_MATH.pattern).replace("__VIEW__", VIEW_MIME).replace(
-    "__STATE__", STATE_MIME)
+    "__STATE__", STATE_MIME).replace("__TEX__", STRAY_TEX.pattern).replace(
+    "__SCRIPTS__", "{" + ", ".join(f"{k}: String.raw`{v}`" for k, v in SCRIPTS.items()) + "}")
 
 
 def _console(current: list[Issue], known: dict[str, int] | None, page: str, text: str) -> None:
@@ -284,7 +319,7 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
     from playwright.sync_api import sync_playwright
 
     html = html.resolve()
-    shots = {p.resolve() for p in (shots or [])}
+    shots = None if shots is None else {p.resolve() for p in shots}
     issues: list[Issue] = []
     # served from 127.0.0.1 (as a web host would), or opened from disk (file://) as a reader would
     server, origin = (None, html.as_uri()) if file_urls else _serve(html)
@@ -345,6 +380,8 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 if result["mathjax"] not in (None, "ok"):
                     current.append(Issue(name, "math", result["mathjax"]))
                 current.extend(Issue(name, "math", m) for m in result["math"])
+                current.extend(Issue(name, "tex", m) for m in result["tex"])
+                current.extend(Issue(name, "lang", m) for m in result["lang"])
                 current.extend(Issue(name, "image", m) for m in result["images"])
                 w = result["widgets"]
                 if w is not None:
@@ -358,10 +395,14 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                     elif w["rendered"] < w["views"]:
                         current.append(Issue(name, "widget", (
                             f"{w['rendered']} of {w['views']} widget view(s) rendered")))
-                if screenshots is not None and path in shots:
+                if screenshots is not None and (shots is None or path in shots):
                     screenshots.mkdir(parents=True, exist_ok=True)
-                    shot = screenshots / (name.removesuffix(".html").replace("/", "__") + ".png")
-                    page.screenshot(path=str(shot))
+                    stem = name.removesuffix(".html").replace("/", "__")
+                    for label, (width, height) in VIEWPORTS.items():
+                        page.set_viewport_size({"width": width, "height": height})
+                        page.wait_for_timeout(150)          # let the layout settle
+                        page.screenshot(path=str(screenshots / f"{stem}-{label}.png"))
+                    page.set_viewport_size({"width": 1280, "height": 800})
                 issues.extend(dict.fromkeys(current))  # de-duplicated, in order
             browser.close()
     finally:
@@ -371,14 +412,14 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
     return issues
 
 
-def check_site(html: Path, screenshots: Path | None = None, toc: Path | None = None,
+def check_site(html: Path, screenshots: Path | None = None,
                allow_stateless_widgets: bool = False, chromium: str = CHROMIUM,
                verbose: bool = False, known: dict[str, int] | None = None,
                file_urls: bool = False, config: Path | None = None) -> list[Issue]:
     """All issues of the built site in `html`: links (static) and what Chromium shows."""
     pages = site_pages(html)
     issues = check_links(html, pages) + check_launch(html, pages, config)
-    issues += check_pages(html, pages, screenshots, chapter_pages(html, toc),
+    issues += check_pages(html, pages, screenshots, None,
                           allow_stateless_widgets, chromium, verbose, known, file_urls)
     return issues
 
@@ -388,9 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html",
                         help="the built site (default _build/html)")
     parser.add_argument("--screenshots", type=Path, default=None,
-                        help="where to save the chapter screenshots (default: next to --html)")
-    parser.add_argument("--toc", type=Path, default=ROOT / "_toc.yml",
-                        help="the table of contents naming the chapters to screenshot")
+                        help="where to save the screenshots of every page (default: next to --html)")
     parser.add_argument("--allow-stateless-widgets", action="store_true",
                         help="do not report widget views without state (builds from stored "
                              "outputs, e.g. tools/fast_build.sh, carry none)")
@@ -419,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
     known: dict[str, int] = {}
     issues = []
     if args.mode in ("both", "http"):
-        issues += check_site(html, screenshots, args.toc, args.allow_stateless_widgets,
+        issues += check_site(html, screenshots, args.allow_stateless_widgets,
                              verbose=args.verbose, known=known, config=args.config)
     if args.mode in ("both", "file"):
         # links were checked above (or are checked here when only this mode runs)
