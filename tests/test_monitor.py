@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from gradlab.data import Split, load_digits_split
-from gradlab.monitor import NonFiniteError, TrainingMonitor, update_ratio
+from gradlab.monitor import NonFiniteError, TrainingMonitor
 from gradlab.nets import deep_mlp
 from gradlab.probes import layer_grad_norms
 from gradlab.train import Run, accuracy, make_optimizer, train
@@ -125,24 +125,27 @@ def test_remove_detaches_hooks():
     assert mon.history["step"] == []
 
 
-def test_plot_draws_one_line_per_layer():
+def test_plot_draws_one_line_per_layer_up_to_five():
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    model = deep_mlp(3, 8)
-    run = train(model, load_digits_split(), epochs=1, batch_size=512)
+    data = load_digits_split()
+    run = train(deep_mlp(3, 8), data, epochs=1, batch_size=512)
     fig, axes = run.monitor.plot(title="t")
     assert len(axes[1].lines) == len(run.monitor.layer_names) == 4
     assert len(axes[0].lines[0].get_xdata()) == run.monitor.step_count
     plt.close(fig)
-
-
-def test_update_ratio_formula():
-    a = torch.tensor([3.0, 4.0])
-    assert update_ratio(a, a + torch.tensor([0.3, 0.4])) == pytest.approx(0.1)
-    assert update_ratio(torch.zeros(2), torch.zeros(2)) == 0.0
-    assert update_ratio(torch.zeros(2), torch.ones(2)) == math.inf
+    deep = train(deep_mlp(10, 8), data, epochs=1, batch_size=512)
+    fig, axes = deep.monitor.plot()
+    labels = [line.get_label() for line in axes[2].lines]
+    assert len(labels) == 5 and labels[0] == "layer 1" and labels[-1] == "layer 11 (head)"
+    first = deep.monitor.history["update_ratio"][deep.monitor.layer_names[0]]
+    assert list(axes[2].lines[0].get_ydata()) == first
+    assert fig.get_size_inches()[0] <= 6.8
+    plt.close(fig)
+    with pytest.raises(ValueError, match="max_layers"):
+        deep.monitor.plot(max_layers=0)
 
 
 def test_monitor_bad_arguments():
@@ -265,15 +268,7 @@ def test_train_agrees_with_the_loop_written_out_in_the_case_study():
     assert run.monitor.history["grad_norm"] == monitor.history["grad_norm"]
 
 
-def test_update_ratio_and_accuracy_name_bad_arguments():
-    w = torch.ones(3)
-    assert update_ratio(w, 2 * w) == pytest.approx(1.0)
-    with pytest.raises(TypeError, match="before"):
-        update_ratio(1.0, w)
-    with pytest.raises(TypeError, match="after"):
-        update_ratio(w, float("nan"))
-    with pytest.raises(ValueError, match="same shape"):
-        update_ratio(w, torch.ones(4))
+def test_accuracy_names_bad_arguments():
     model = nn.Linear(2, 3)
     X, y = torch.zeros(5, 2), torch.zeros(5, dtype=torch.long)
     assert 0.0 <= accuracy(model, X, y) <= 1.0
@@ -283,3 +278,57 @@ def test_update_ratio_and_accuracy_name_bad_arguments():
         accuracy(model, [[0.0, 0.0]], y)
     with pytest.raises(ValueError, match="y must be"):
         accuracy(model, X, torch.zeros(4, dtype=torch.long))
+
+
+def test_monitor_agrees_with_the_diagnostics_written_in_the_case_study_loop():
+    """Chapter 5 computes the per-layer gradient norm, the update-to-weight ratio and the
+    non-finite check in visible lines of its loop; TrainingMonitor must record the same."""
+    data = load_digits_split()
+    model = deep_mlp(4, 16, activation="sigmoid", init=0.1, seed=0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    monitor = TrainingMonitor(model, optimizer)
+    loss_fn = nn.CrossEntropyLoss()
+    grad_log, ratio_log = [], []
+    for start in range(0, 512, 128):
+        x, y = data.X_train[start:start + 128], data.y_train[start:start + 128]
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        monitor.record_loss(loss)
+        loss.backward()
+        # the lines of the case study's loop
+        grads = [lin.weight.grad.norm().item() for lin in model.linears]
+        before = [lin.weight.detach().clone() for lin in model.linears]
+        optimizer.step()
+        ratios = [((lin.weight.detach() - w).norm() / w.norm()).item()
+                  for lin, w in zip(model.linears, before, strict=True)]
+        assert math.isfinite(loss.item()) and all(map(math.isfinite, grads + ratios))
+        grad_log.append(grads)
+        ratio_log.append(ratios)
+    monitor.remove()
+    for i, name in enumerate(monitor.layer_names):
+        assert monitor.history["grad_norm"][name] == pytest.approx(
+            [g[i] for g in grad_log], rel=1e-6)
+        assert monitor.history["update_ratio"][name] == pytest.approx(
+            [r[i] for r in ratio_log], rel=1e-6)
+    assert grad_log[0][0] < 1e-3 * grad_log[0][-1]  # vanishing: the test can tell layers apart
+
+
+def test_train_clips_with_gradlab_clipping():
+    """train(max_norm=c) clips the global gradient norm with gradlab.clipping before the step:
+    one SGD step from the same weights moves them by lr * (clipped gradient)."""
+    from gradlab.clipping import clip_by_norm
+
+    data = load_digits_split()
+    model = deep_mlp(3, 16, activation="relu", init="he", init_scale=2.0, seed=0)
+    start = [p.detach().clone() for p in model.parameters()]
+    train(model, data, lr=0.1, epochs=1, batch_size=len(data.y_train), max_norm=0.5)
+    ref = deep_mlp(3, 16, activation="relu", init="he", init_scale=2.0, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    order = torch.randperm(len(data.y_train), generator=gen)
+    nn.CrossEntropyLoss()(ref(data.X_train[order]), data.y_train[order]).backward()
+    clipped = clip_by_norm([p.grad for p in ref.parameters()], 0.5, eps=1e-6)
+    for p, p0, g in zip(model.parameters(), start, clipped, strict=True):
+        assert torch.allclose(p.detach(), p0 - 0.1 * g, atol=1e-6)
+    moved = torch.cat([(p.detach() - p0).flatten()
+                       for p, p0 in zip(model.parameters(), start, strict=True)])
+    assert float(moved.norm()) == pytest.approx(0.1 * 0.5, rel=1e-4)

@@ -42,21 +42,6 @@ class NonFiniteError(FloatingPointError):
         self.where = where
 
 
-def update_ratio(before: torch.Tensor, after: torch.Tensor) -> float:
-    """||after - before||_2 / ||before||_2 (inf if ``before`` is all zeros and the step is not)."""
-    for name, t in (("before", before), ("after", after)):
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a tensor (a weight), got {type(t).__name__}")
-    if before.shape != after.shape:
-        raise ValueError(f"before and after must have the same shape, got {tuple(before.shape)} "
-                         f"and {tuple(after.shape)}")
-    step = float((after - before).norm())
-    size = float(before.norm())
-    if size == 0.0:
-        return 0.0 if step == 0.0 else math.inf
-    return step / size
-
-
 class TrainingMonitor:
     """Watch a model's gradients, updates and loss during training (see the module docstring).
 
@@ -190,31 +175,51 @@ class TrainingMonitor:
         last = self.history["grad_norm"][self.layer_names[-1]][step]
         return first / last if last > 0 else math.inf
 
-    def plot(self, axes=None, title: str | None = None):
-        """Loss, per-layer gradient norms and update ratios against the step, on log axes.
+    def plot(self, axes=None, title: str | None = None, max_layers: int = 5):
+        """Loss, per-layer gradient norms and update ratios against the step: three panels
+        stacked, sized for the book's column.
 
-        Returns ``(fig, axes)``. Layers are coloured from input (dark) to output (light).
+        At most ``max_layers`` layers are drawn (evenly spaced from the first to the last, so
+        the lines stay distinguishable), labelled in a legend under the figure. The loss axis
+        is logarithmic only when the loss spans more than a decade. Returns ``(fig, axes)``.
         """
         import matplotlib.pyplot as plt
 
-        if axes is None:
-            fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), constrained_layout=True)
+        if isinstance(max_layers, bool) or not isinstance(max_layers, int) or max_layers < 1:
+            raise ValueError(f"max_layers must be a positive integer, got {max_layers!r}")
+        own_figure = axes is None
+        if own_figure:
+            fig, axes = plt.subplots(3, 1, figsize=(6.8, 7.2), sharex=True,
+                                     layout="constrained")
         else:
             if len(axes) != 3:
                 raise ValueError(f"axes must hold 3 matplotlib Axes, got {len(axes)}")
             fig = axes[0].figure
         steps = self.history["step"]
+        n = len(self.layer_names)
+        shown = (list(range(n)) if n <= max_layers else
+                 sorted({round(i * (n - 1) / max(1, max_layers - 1)) for i in range(max_layers)}))
+        losses = [v for v in self.history["loss"] if math.isfinite(v) and v > 0]
+        spans_decades = bool(losses) and max(losses) > 10 * min(losses)
         axes[0].plot(steps, self.history["loss"], color="k")
-        axes[0].set(xlabel="optimizer step", ylabel="loss", yscale="log", title="loss")
-        colors = plt.cm.viridis([i / max(1, len(self.layer_names) - 1)
-                                 for i in range(len(self.layer_names))])
-        for key, ax, label in ((("grad_norm"), axes[1], "||dL/dW|| per layer"),
-                               (("update_ratio"), axes[2], "||dW|| / ||W|| per layer")):
-            for c, name in zip(colors, self.layer_names, strict=True):
-                ax.plot(steps, self.history[key][name], color=c, lw=1)
-            ax.set(xlabel="optimizer step", ylabel=label, yscale="log")
-        axes[1].set_title("gradient norms (dark = input side)")
-        axes[2].set_title("update-to-data ratio")
+        axes[0].set(ylabel="loss", yscale="log" if spans_decades else "linear",
+                    title="training loss")
+        colors = plt.cm.viridis([0.85 * i / max(1, len(shown) - 1) for i in range(len(shown))])
+        for key, ax, label in (("grad_norm", axes[1], "‖∂L/∂W‖"),
+                               ("update_ratio", axes[2], "‖ΔW‖ / ‖W‖")):
+            for c, i in zip(colors, shown, strict=True):
+                name = self.layer_names[i]
+                ax.plot(steps, self.history[key][name], color=c, lw=1.4,
+                        label=f"layer {i + 1}" + (" (head)" if i == n - 1 else ""))
+            ax.set(ylabel=label, yscale="log")
+        axes[1].set_title("gradient norm per layer")
+        axes[2].set_title("update-to-weight ratio per layer")
+        axes[2].set_xlabel("optimizer step")
+        handles, labels = axes[1].get_legend_handles_labels()
+        if own_figure:
+            fig.legend(handles, labels, loc="outside lower center", ncol=min(len(shown), 5))
+        else:
+            axes[2].legend(handles, labels, fontsize=8)
         if title:
             fig.suptitle(title)
         return fig, axes

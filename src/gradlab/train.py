@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ._checks import check_choice, check_float, check_int
+from .clipping import clip_grads_by_norm_
 from .data import Split
 from .monitor import NonFiniteError, TrainingMonitor
 
@@ -69,7 +70,10 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
 
 def make_optimizer(model: nn.Module, name: str, lr: float, *, momentum: float = 0.0,
                    weight_decay: float = 0.0) -> torch.optim.Optimizer:
-    """torch.optim.SGD / Adam / Adagrad over ``model.parameters()`` with the given settings."""
+    """torch.optim.SGD / Adam / Adagrad over ``model.parameters()`` with the given settings.
+
+    The one optimizer factory of gradlab: every gradlab training loop builds its optimizer here.
+    """
     name = check_choice("optimizer", name, OPTIMIZERS)
     lr = check_float("lr", lr, minimum=0.0, strict_min=True)
     momentum = check_float("momentum", momentum, minimum=0.0, maximum=1.0)
@@ -90,7 +94,8 @@ def train(model: nn.Module, data: Split, *, optimizer: str = "sgd", lr: float = 
           seed: int = 0) -> Run:
     """Train ``model`` on ``data`` (a :class:`gradlab.data.Split`) and return a :class:`Run`.
 
-    ``max_norm`` clips the global gradient norm (``torch.nn.utils.clip_grad_norm_``);
+    ``max_norm`` clips the global gradient norm (:func:`gradlab.clipping.clip_grads_by_norm_`,
+    with torch's ``eps=1e-6``);
     ``cosine=True`` anneals the learning rate to 0 over all steps (``CosineAnnealingLR``);
     ``seed`` seeds the minibatch order. ``run.monitor.history`` holds per-step numbers.
     """
@@ -125,7 +130,7 @@ def train(model: nn.Module, data: Split, *, optimizer: str = "sgd", lr: float = 
                 total += run.monitor.record_loss(loss) * len(idx)
                 loss.backward()
                 if max_norm is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+                    clip_grads_by_norm_(model.parameters(), max_norm, eps=1e-6)
                 opt.step()
                 if schedule is not None:
                     schedule.step()
