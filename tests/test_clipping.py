@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -150,3 +153,33 @@ def test_parameters_without_gradients():
         clip_grads_by_norm_([p], 1.0)
     with pytest.raises(ValueError, match="backward"):
         clip_grads_by_value_([p], 1.0)
+
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "clipping.ipynb"
+
+
+@functools.cache
+def notebook_clipping_functions():
+    """Execute the clipping page's cell that defines clip_norm and clip_value; return both."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    matches = [s for s in sources if "def clip_norm(" in s and "def clip_value(" in s]
+    assert len(matches) == 1, "the notebook must define clip_norm and clip_value in one cell"
+    definitions = "\n\n\n".join(matches[0].split("\n\n\n")[:2])  # the two functions only
+    namespace: dict = {"math": math}
+    exec(definitions, namespace)  # noqa: S102 - our own notebook's code
+    return namespace["clip_norm"], namespace["clip_value"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(v=vectors, w=vectors, c=st.floats(1e-3, 1e3))
+def test_page_lines_agree_with_gradlab(v, w, c):
+    clip_norm, clip_value = notebook_clipping_functions()
+    grads = [torch.tensor(v, dtype=torch.float64), torch.tensor(w, dtype=torch.float64)]
+    for page, lab in zip(clip_norm(grads, c), clip_by_norm(grads, c), strict=True):
+        torch.testing.assert_close(page, lab, rtol=1e-12, atol=0.0)
+    for page, lab in zip(clip_value(grads, c), clip_by_value(grads, c), strict=True):
+        assert torch.equal(page, lab)
+    # the check can fail: a different threshold gives a different result when clipping acts
+    if float(torch.cat(grads).norm()) > 2 * c:
+        assert not torch.equal(clip_norm(grads, c)[0], clip_by_norm(grads, 2 * c)[0])

@@ -14,6 +14,8 @@ which caps each |g_i| at c but in general changes the direction of g.
 Both never make a gradient larger, which is why neither can cure a vanishing gradient.
 The ``*_`` functions act in place on the ``.grad`` of parameters, like
 ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``; the others return clipped copies.
+The clipping page of chapter 4 writes both rules in a few visible lines (``clip_norm``,
+``clip_value``); a test checks that they agree with these functions.
 """
 
 from __future__ import annotations
@@ -51,10 +53,17 @@ def _grads_of(parameters: torch.Tensor | Iterable[torch.Tensor]) -> list[torch.T
     return grads
 
 
+def _norm(items: list[torch.Tensor]) -> float:
+    return float(torch.sqrt(sum((t.detach().double() ** 2).sum() for t in items)))
+
+
+def _norm_scale(total: float, max_norm: float, eps: float) -> float:
+    return 1.0 if total == 0.0 else min(1.0, max_norm / (total + eps))
+
+
 def global_norm(tensors: torch.Tensor | Iterable[torch.Tensor]) -> float:
     """||g|| = sqrt(sum over tensors and entries of g_i^2), the L2 norm of all tensors together."""
-    items = _as_tensor_list("tensors", tensors)
-    return float(torch.sqrt(sum((t.detach().double() ** 2).sum() for t in items)))
+    return _norm(_as_tensor_list("tensors", tensors))
 
 
 def clip_by_norm(tensors: torch.Tensor | Iterable[torch.Tensor], max_norm: float,
@@ -68,8 +77,7 @@ def clip_by_norm(tensors: torch.Tensor | Iterable[torch.Tensor], max_norm: float
     eps = check_float("eps", eps, minimum=0.0)
     single = isinstance(tensors, torch.Tensor)
     items = _as_tensor_list("tensors", tensors)
-    total = global_norm(items)
-    scale = 1.0 if total == 0.0 else min(1.0, max_norm / (total + eps))
+    scale = _norm_scale(_norm(items), max_norm, eps)
     out = [t * scale for t in items]
     return out[0] if single else out
 
@@ -86,20 +94,22 @@ def clip_by_value(tensors: torch.Tensor | Iterable[torch.Tensor],
 def clip_grads_by_norm_(parameters: torch.Tensor | Iterable[torch.Tensor], max_norm: float,
                         eps: float = 0.0) -> float:
     """Clip the ``.grad`` of ``parameters`` in place by global norm; return the norm before."""
+    max_norm = check_float("max_norm", max_norm, minimum=0.0, strict_min=True)
+    eps = check_float("eps", eps, minimum=0.0)
     grads = _grads_of(parameters)
-    total = global_norm(grads)
-    clipped = clip_by_norm(grads, max_norm, eps)
+    total = _norm(grads)
+    scale = _norm_scale(total, max_norm, eps)
     with torch.no_grad():
-        for g, c in zip(grads, clipped, strict=True):
-            g.copy_(c)
+        for g in grads:
+            g.mul_(scale)
     return total
 
 
 def clip_grads_by_value_(parameters: torch.Tensor | Iterable[torch.Tensor],
                          clip_value: float) -> None:
     """Clamp every component of the ``.grad`` of ``parameters`` to [-clip_value, clip_value]."""
+    clip_value = check_float("clip_value", clip_value, minimum=0.0, strict_min=True)
     grads = _grads_of(parameters)
-    clipped = clip_by_value(grads, clip_value)
     with torch.no_grad():
-        for g, c in zip(grads, clipped, strict=True):
-            g.copy_(c)
+        for g in grads:
+            g.clamp_(-clip_value, clip_value)
