@@ -55,10 +55,12 @@ def is_word_char(char: str) -> bool:
 def split_words(text: str) -> list[str]:
     """Words of `text`: maximal runs of word characters; CJK runs as overlapping bigrams.
 
-    A CJK run of one character is kept as it is. Mirrors JS_SPLITTER character for character.
+    A CJK run of one character is kept as it is. The text is first brought to Unicode normal form
+    C, so that a Bengali letter typed precomposed (U+09DF) or as letter + nukta matches either way.
+    Mirrors JS_SPLITTER character for character.
     """
     words: list[str] = []
-    for match in re.finditer(r"\S+", text):
+    for match in re.finditer(r"\S+", unicodedata.normalize("NFC", text)):
         run, kind = "", None
         for char in match.group() + " ":
             new_kind = ("cjk" if is_cjk(char) else "word") if is_word_char(char) else None
@@ -81,7 +83,7 @@ JS_SPLITTER = r"""
 const CJK_RUN = /([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{2ffff}]+)/u;
 function splitQuery(query) {
   const words = [];
-  for (const token of query.split(/[^\p{L}\p{N}\p{M}_]+/u)) {
+  for (const token of query.normalize("NFC").split(/[^\p{L}\p{N}\p{M}_]+/u)) {
     for (const part of token.split(CJK_RUN)) {
       if (!part) continue;
       if (CJK_RUN.test(part)) {
@@ -146,8 +148,28 @@ def page_context(app: Sphinx, pagename: str, templatename: str, context: dict, d
         context["body"] = add_block_lang(context["body"])
 
 
+# The site's own words (navigation, page-contents label, previous/next, footer) are English on
+# every page. On a ru/zh/bn page these blocks get lang="en", so that only the page's own text
+# carries the page's language; titles in them that belong to a ru/zh/bn page get that page's lang.
+CHROME = re.compile(r'<(div|header|footer|h2)((?:\s[^<>]*)?'
+                    r'(?:id="pst-primary-sidebar"|id="pst-header"|class="bd-header-article'
+                    r'|class="bd-footer"|class="prev-next-footer|class="page-toc tocsection)'
+                    r'[^<>]*)>')
+PAGE_LANG = re.compile(r'<html\b[^>]*\slang="([a-z]+)"')
+
+
+def mark_chrome(text: str) -> str:
+    def repl(match: re.Match) -> str:
+        tag, attrs = match.groups()
+        if re.search(r'\slang="', attrs):
+            return match.group(0)
+        return f'<{tag}{attrs} lang="en">'
+    return CHROME.sub(repl, text)
+
+
 def title_lang(app: Sphinx, exception) -> None:
-    """After the build: the titles of ru/zh/bn pages, wherever they stand alone, get `lang`."""
+    """After the build: English chrome on ru/zh/bn pages, and the titles of ru/zh/bn pages
+    wherever they stand alone (sidebar, previous/next), get their `lang`."""
     if exception or app.builder.format != "html":
         return
     titles = {}
@@ -170,6 +192,9 @@ def title_lang(app: Sphinx, exception) -> None:
     for path in Path(app.outdir).rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         new = pattern.sub(repl, text)
+        page_lang = PAGE_LANG.search(new)
+        if page_lang and page_lang.group(1) in LANGS:
+            new = mark_chrome(new)
         if new != text:
             path.write_text(new, encoding="utf-8")
 

@@ -19,6 +19,7 @@ SAMPLES = [
     "Что такое затухающий градиент? gradient-descent w^T",
     "গ্রেডিয়েন্ট ক্লিপিং কেন কাজ করে?",
     "梯 x 梯度",
+    "\u09df \u09af\u09bc",          # য় precomposed and decomposed: both normalise alike
     "",
 ]
 
@@ -32,6 +33,10 @@ def test_chinese_is_indexed_as_bigrams():
 
 def test_bengali_words_keep_their_vowel_signs():
     assert site_lang.split_words("গ্রেডিয়েন্ট ক্লিপিং") == ["গ্রেডিয়েন্ট", "ক্লিপিং"]
+
+
+def test_bengali_nukta_forms_match():
+    assert site_lang.split_words("\u09df") == site_lang.split_words("\u09af\u09bc")
 
 
 def test_english_and_russian_split_as_before():

@@ -1,5 +1,7 @@
 """Subset the Noto fonts to the Cyrillic, Chinese and Bengali characters the book uses.
 
+(Also the superscript and modifier letters of the English pages, such as the ᵀ of wᵀ.)
+
     .venv/bin/python tools/make_fonts.py            # after adding text in another script
     .venv/bin/python tools/make_fonts.py --check    # exit 1 if the shipped fonts miss a character
 
@@ -59,6 +61,10 @@ SCRIPTS = (
     # the danda (U+0964/5) is shared with Devanagari; ZWNJ/ZWJ and the dotted circle steer shaping
     Script("bengali", "bn", "truetype/noto/NotoSansBengali-Regular.ttf", 0,
            ((0x0980, 0x09FF), (0x0964, 0x0965)), always=(0x200C, 0x200D, 0x25CC)),
+    # superscripts and modifier letters of the English pages (wᵀ in titles, ×10⁻⁵ in prose):
+    # common system fonts lack some of them
+    Script("superscripts", "en", "truetype/noto/NotoSans-Regular.ttf", 0,
+           ((0x1D00, 0x1DBF), (0x2070, 0x209F))),
 )
 
 
@@ -138,9 +144,6 @@ def subset(script: Script, chars: set[str]) -> int:
     return out.stat().st_size
 
 
-PREFERRED = ("zh", "bn")
-
-
 def unicode_range(script: Script) -> str:
     return ", ".join(f"U+{lo:04X}-{hi:04X}" for lo, hi in script.ranges)
 
@@ -155,22 +158,19 @@ def css() -> str:
                   "  font-weight: 400;", "  font-style: normal;", "  font-display: swap;",
                   f"  unicode-range: {unicode_range(s)};", "}", ""]
     families = ", ".join(f'"{s.family}"' for s in SCRIPTS)
-    base = "var(--pst-font-family-base-system), " + families
     lines += [
-        "/* after the theme's own stack: system fonts that have these scripts still win, and the",
-        "   shipped subsets fill in where they are missing (sidebar titles on every page) */",
+        "/* The shipped faces come first. Their unicode-range keeps them off Latin text (the",
+        "   theme's system fonts still draw it, and no file is fetched for it); for the three",
+        "   scripts they give one rendering everywhere (Simplified Chinese glyph forms, Bengali",
+        "   conjuncts). Placed after the system stack instead, Chromium on a machine without",
+        "   these scripts drew bold text and lang=zh/bn text blank: its generic families",
+        "   resolved to a font without the glyphs and it did not fall through to these. */",
         ":root {",
-        f"  --pst-font-family-base: {base};",
-        f"  --pst-font-family-heading: {base};",
-        f"  --pst-font-family-monospace: var(--pst-font-family-monospace-system), {families};",
-        "}", "",
-        "/* Chinese and Bengali pages and blocks prefer the shipped face: Simplified Chinese glyph",
-        "   forms rather than whatever CJK font the system falls back to first */",
+        f"  --pst-font-family-base: {families}, var(--pst-font-family-base-system);",
+        f"  --pst-font-family-heading: {families}, var(--pst-font-family-base-system);",
+        f"  --pst-font-family-monospace: {families}, var(--pst-font-family-monospace-system);",
+        "}",
     ]
-    for s in SCRIPTS:
-        if s.lang in PREFERRED:
-            lines += [f":lang({s.lang}) {{", f'  --pst-font-family-base: "{s.family}", {base};',
-                      f'  --pst-font-family-heading: "{s.family}", {base};', "}"]
     return "\n".join(lines) + "\n"
 
 
