@@ -59,3 +59,27 @@ def test_block_lang_from_class():
     assert '<span class="x">' in out
     assert site_lang.add_block_lang(out) == out                      # idempotent
     assert 'lang="fr"' not in site_lang.add_block_lang('<p class="lang-fr">x</p>')
+
+
+def test_english_chrome_on_translated_pages():
+    page = ('<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">'
+            '<footer class="prev-next-footer d-print-none"><article class="bd-article">')
+    out = site_lang.mark_chrome(page)
+    assert 'class="bd-sidebar-primary bd-sidebar" lang="en">' in out
+    assert 'class="prev-next-footer d-print-none" lang="en">' in out
+    assert '<article class="bd-article">' in out                    # the page's own text: untouched
+    assert site_lang.mark_chrome(out) == out
+
+
+def test_front_matter_lang_must_be_known():
+    from types import SimpleNamespace
+
+    def app_with(lang):
+        env = SimpleNamespace(found_docs={"p"}, metadata={"p": {"lang": lang}})
+        return SimpleNamespace(env=env), env
+
+    app, env = app_with("zh")
+    assert site_lang.check_front_matter(app, env) == []
+    app, env = app_with("fr")
+    with pytest.raises(ValueError, match="lang must be one of"):
+        site_lang.check_front_matter(app, env)
