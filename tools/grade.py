@@ -1,171 +1,527 @@
-"""Grade a folder of submitted homework notebooks into a CSV (`make grade SUBMISSIONS=dir`).
+"""Grade a folder of submitted homework notebooks into a CSV and one feedback file per student.
 
-    python tools/grade.py SUBMISSIONS [--out grades.csv] [--log grading.log]
-                          [--timeout 120] [--cell-timeout 60]
+    python tools/grade.py SUBMISSIONS [--secret-file SECRET] [--roster roster.csv]
+                          [--class-variant NAME] [--out grades.csv] [--feedback DIR]
+                          [--question-timeout 30] [--cell-timeout 60]
 
-Every ``*.ipynb`` under SUBMISSIONS is one submission. Each runs top to bottom in its own fresh
-kernel, in its own temporary working folder, with a time limit for the whole notebook
-(``--timeout``) and for any one cell (``--cell-timeout``). A cell that raises does not stop the
-notebook (the following cells still run); a kernel that dies or runs out of time stops that
-notebook only, and the points of the checks that ran before count. The points come from
-``gradlab.checks.check``: each call appends its verdict to the file named by the environment
-variable GRADLAB_RESULTS, which this script sets per submission; the last verdict of a question
-counts.
+Trust. Nothing a submission's kernel says about itself counts: ``check``, ``passed`` and any
+printed "correct" are ignored. The grader computes every expected answer in its own process
+(tools/grading/questions.py for the numbers of the student's variant, gradlab.hwcases for the
+implementations), sends the student's kernel only inputs it draws at grading time, reads back
+what the student's functions returned (JSON, structure validated) and judges that itself.
 
-Output: one CSV row per submission (columns: submission, assignment, one column per question of
-that assignment, total, max_points, status) and a log of every failure (cell errors, timeouts,
-dead kernels).
+Isolation. Every submission runs in its own kernel inside a bubblewrap sandbox
+(tools/grading/sandbox.py): no network, a private /tmp, read-only system and gradlab, its own
+notebook read-only, no view of other submissions, of tools/ or of the masters; every process it
+started is killed when it ends. Without bwrap the grader refuses to run unless you pass
+``--unsafe-no-sandbox`` (then submissions run with your rights: only for your own notebooks).
 
-SECURITY: a submission is untrusted code. It runs with your user's rights, can read and write your
-files, use the network, and fake its own results file. Grade inside a container or a throwaway
-account with no access to anything you care about, and spot-check suspicious scores by hand.
+Time. Each answer cell and each question has its own time limit; a question that hangs is
+interrupted and marked "timeout", and the next questions are still graded (a kernel that ignores
+the interrupt is restarted and the submission's cells replayed).
+
+Student ids. With ``--roster`` (CSV with a ``student_id`` column), a submission belongs to the
+student whose id is the name of its folder under SUBMISSIONS or the start of its file name
+(``<id>.ipynb``, ``<id>_anything.ipynb``); without a roster, that folder or file-name part is the
+id. Variants: with ``--secret-file``, each student's answers are those of the variant derived
+from the secret and the student id (or, with ``--class-variant NAME``, of that one variant for
+everyone); without it, the public copy's answers.
+
+Output. ``grades.csv`` gets one row per submission as soon as it is graded (columns: student_id,
+submission, assignment, variant, then for each question its points and its status: correct,
+wrong, not answered, error, timeout or tampered; total, max_points, flags, message). A feedback
+file per student and assignment (Markdown) says what each question got and why. The CSV imports
+into Moodle and Canvas gradebooks: see book/homework/instructors.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import json
 import os
 import re
+import secrets
+import stat
 import sys
-import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "src"))
 
-from gradlab.checks import ASSIGNMENTS, QUESTIONS, questions  # noqa: E402
+from grading import questions as spec  # noqa: E402
+from grading.sandbox import BWRAP, SandboxKernel, SandboxUnavailable  # noqa: E402
+from make_homework import MASTERS, read_roster, read_secret, render_master  # noqa: E402
+
+from gradlab import hwcases  # noqa: E402
+
+STATUSES = ("correct", "wrong", "not answered", "error", "timeout", "tampered")
+MAX_BYTES = 20_000_000
+# Code that reaches into the grading or self-check machinery, or escapes the notebook's own work.
+TAMPER = re.compile(
+    r"gradlab\.checks\.|checks\._|_RESULTS|_evaluate|GRADLAB_|hwcases|_gradlab_grade|"
+    r"^\s*(def\s+(check|passed|summary)\b|(check|passed|summary)\s*=)|sys\.modules|"
+    r"__builtins__|\bbuiltins\b|importlib|ctypes|subprocess|os\.(fork|system|spawn|kill)|"
+    r"signal\.signal|multiprocessing|threading",
+    re.MULTILINE)
 
 
-def assignment_of(path: Path, nb: nbformat.NotebookNode) -> str | None:
-    """The assignment id from the notebook's metadata, else from a check call or the file name."""
+@dataclass
+class QuestionResult:
+    qid: str
+    points: int
+    max_points: int
+    status: str
+    message: str = ""
+
+
+@dataclass
+class Submission:
+    path: Path
+    name: str
+    student_id: str
+    assignment: str = ""
+    variant: str = ""
+    results: list[QuestionResult] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(r.points for r in self.results)
+
+    @property
+    def max_points(self) -> int:
+        return sum(spec.SPECS[q].points for q in spec.questions(self.assignment)) \
+            if self.assignment else 0
+
+
+# ------------------------------------------------------------------------------ finding work
+
+def find_submissions(folder: Path) -> list[Path]:
+    """Every name ending in .ipynb under ``folder`` (symlinks not followed), sorted."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d != ".ipynb_checkpoints")
+        found += [Path(dirpath) / f for f in filenames if f.endswith(".ipynb")]
+    return sorted(found)
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read a submission without ever blocking: regular files only, size-limited."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise ValueError("not a regular file (a FIFO, device, link or folder)")
+    if info.st_size > MAX_BYTES:
+        raise ValueError(f"larger than {MAX_BYTES // 1_000_000} MB")
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as fh:
+        text = fh.read(MAX_BYTES + 1).decode("utf-8")
+    nb = nbformat.reads(text, as_version=4)
+    if not isinstance(nb.get("cells"), list):
+        raise ValueError("no cells")
+    return nb
+
+
+def student_id_of(path: Path, folder: Path, roster: list[str] | None) -> str:
+    rel = path.relative_to(folder)
+    candidates = [rel.parts[0]] if len(rel.parts) > 1 else []
+    stem = rel.name[:-len(".ipynb")]
+    candidates += [stem, stem.split("_")[0]]
+    if roster is None:
+        return candidates[0] if len(rel.parts) > 1 else stem.split("_")[0]
+    for c in candidates:
+        if c in roster:
+            return c
+    return ""
+
+
+def assignment_of(path: Path, nb: nbformat.NotebookNode) -> str:
     meta = nb.metadata.get("gradlab", {}).get("assignment")
-    if meta in ASSIGNMENTS:
+    if meta in spec.ASSIGNMENTS:
         return meta
-    for cell in nb.cells:
-        found = re.search(r"check\(\s*['\"](hw\d+)\.q\d+", cell.source)
-        if cell.cell_type == "code" and found and found.group(1) in ASSIGNMENTS:
-            return found.group(1)
     found = re.search(r"(hw\d+)", path.name)
-    return found.group(1) if found and found.group(1) in ASSIGNMENTS else None
+    return found.group(1) if found and found.group(1) in spec.ASSIGNMENTS else ""
 
 
-def run_submission(path: Path, timeout: float, cell_timeout: float) -> tuple[dict, list[str]]:
-    """Execute one submission; return ({question: points}, [failure messages])."""
-    failures: list[str] = []
-    nb = nbformat.read(path, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="grade-") as work:
-        results_file = Path(work) / "results.jsonl"
-        results_file.touch()
-        deadline = time.monotonic() + timeout
+# ------------------------------------------------------------------------------ code analysis
 
-        def cell_limit(cell) -> int:
-            return max(1, int(min(cell_timeout, deadline - time.monotonic())))
+def answer_cells(nb: nbformat.NotebookNode, assignment: str) -> dict[str, int]:
+    """The index of the code cell that defines ``qN`` for each question of ``assignment``."""
+    out = {}
+    for qid in spec.questions(assignment):
+        name = qid.split(".")[1]
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and re.search(rf"^def\s+{name}\s*\(", cell.source, re.M):
+                out[qid] = i
+    return out
 
-        client = NotebookClient(
-            nb, timeout_func=cell_limit, kernel_name="python3", allow_errors=True,
-            record_timing=False, resources={"metadata": {"path": work}},
-        )
-        old = os.environ.get("GRADLAB_RESULTS")
-        os.environ["GRADLAB_RESULTS"] = str(results_file)
+
+def is_plumbing(source: str) -> bool:
+    """Cells the grader does not run: self-checks, the score, the Colab install cell."""
+    lines = [ln for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return (not lines or all(re.match(r"\s*(check|summary)\(", ln) for ln in lines)
+            or "%pip" in source)
+
+
+def _normalize(code: str) -> list[str]:
+    lines = []
+    for line in code.splitlines():
+        line = line.split("#")[0].strip()
+        if line and "BEGIN SOLUTION" not in line and "END SOLUTION" not in line:
+            lines.append(re.sub(r"\s+", " ", line))
+    return lines
+
+
+def published_solutions() -> dict[str, list[str]]:
+    """The public master's solution lines of each question (for the near-copy flag)."""
+    out: dict[str, list[str]] = {}
+    for path in sorted(MASTERS.glob("*.ipynb")):
+        nb = render_master(nbformat.read(path, as_version=4))
+        assignment = nb.metadata["gradlab"]["assignment"]
+        for qid, index in answer_cells(nb, assignment).items():
+            block = re.findall(r"BEGIN SOLUTION\n(.*?)### END SOLUTION", nb.cells[index].source,
+                               re.S)
+            out[qid] = _normalize("\n".join(block))
+    return out
+
+
+def near_copy(student_code: str, solution: list[str]) -> bool:
+    mine = _normalize(student_code)
+    mine = [ln for ln in mine if not re.match(r"def q\d+\(|return \w+\(", ln)]
+    if sum(len(ln) for ln in solution) < 60 or not mine:
+        return False
+    ratio = difflib.SequenceMatcher(None, "\n".join(mine), "\n".join(solution)).ratio()
+    return ratio >= 0.9
+
+
+# ------------------------------------------------------------------------------ judging
+
+PRELUDE = '''
+def _gradlab_grade(nonce, qid, name, cases_json):
+    import json
+    from gradlab import hwcases
+    fn = globals().get(name)
+    if cases_json is None:
         try:
-            client.execute()
-        except CellTimeoutError:
-            failures.append(f"time limit reached ({timeout:g} s per notebook, "
-                            f"{cell_timeout:g} s per cell); later cells did not run")
-        except DeadKernelError:
-            failures.append("the kernel died (crash, os._exit or out of memory); "
-                            "later cells did not run")
-        except Exception as err:  # noqa: BLE001 - a broken notebook must not stop the grading
-            failures.append(f"could not run: {type(err).__name__}: {str(err)[:200]}")
-        finally:
-            if old is None:
-                os.environ.pop("GRADLAB_RESULTS", None)
+            if fn is None:
+                record = {"status": "not answered", "message": name + " is not defined"}
             else:
-                os.environ["GRADLAB_RESULTS"] = old
-        for index, cell in enumerate(nb.cells):
-            for out in cell.get("outputs", []):
-                if out.get("output_type") == "error":
-                    failures.append(f"cell {index} raised {out.get('ename')}: "
-                                    f"{str(out.get('evalue'))[:200]}")
-        points: dict[str, int] = {}
-        for line in results_file.read_text(encoding="utf-8").splitlines():
-            try:
-                record = json.loads(line)
-                qid = record["question"]
-                if qid in QUESTIONS:
-                    points[qid] = min(int(record["points"]), QUESTIONS[qid].points)
-            except (ValueError, KeyError, TypeError):
-                failures.append(f"unreadable result line: {line[:100]!r}")
-    return points, failures
+                record = {"status": "ok", "output": hwcases.to_json(fn(), "your answer")}
+        except NotImplementedError:
+            record = {"status": "not answered"}
+        except hwcases.Wrong as err:
+            record = {"status": "wrong", "message": str(err)}
+        except Exception as err:
+            record = {"status": "error", "message": "your code raised "
+                      + type(err).__name__ + ": " + str(err)[:160]}
+        records = [record]
+    else:
+        records = [hwcases.run_case(qid, fn, case, globals()) for case in json.loads(cases_json)]
+    print(nonce + json.dumps(records))
+'''
 
 
-def grade_folder(folder: Path, out: Path, log: Path, timeout: float = 120,
-                 cell_timeout: float = 60) -> list[dict]:
-    """Grade every notebook under ``folder``; write the CSV ``out`` and the log ``log``."""
+def _records(stdout: str, nonce: str, count: int) -> list[dict]:
+    """The records printed after ``nonce``; ValueError if they are missing or malformed."""
+    lines = [ln[len(nonce):] for ln in stdout.splitlines() if ln.startswith(nonce)]
+    if len(lines) != 1:
+        raise ValueError(f"expected one result line, got {len(lines)}")
+    records = json.loads(lines[0])
+    if not isinstance(records, list) or len(records) != count or not all(
+            isinstance(r, dict) and r.get("status") in ("ok", "not answered", "wrong", "error")
+            for r in records):
+        raise ValueError("malformed result records")
+    for r in records:
+        if r["status"] == "ok" and "output" not in r:
+            raise ValueError("a record without output")
+    return records
+
+
+def judge_value(qid: str, output, want) -> str:
+    """"" if a number/integer/choice answer is right, else a message."""
+    kind = spec.SPECS[qid].kind
+    if isinstance(output, dict) and "array" in output:  # a 0-d or 1-element array or tensor
+        if output.get("shape") == []:
+            output = output["array"]
+        elif output.get("shape") == [1]:
+            output = output["array"][0]
+    if kind == "choice":
+        if not isinstance(output, str) or len(output.strip()) != 1:
+            return f"answer with one letter such as 'a', got {str(output)[:40]!r}"
+        return "" if output.strip().lower() == want else "not correct"
+    if isinstance(output, bool) or not isinstance(output, int | float):
+        return f"answer with a single number, got {type(output).__name__}"
+    if output != output:
+        return "your answer is NaN"
+    if kind == "integer":
+        if float(output) != int(output):
+            return f"answer with a whole number, got {output:.6g}"
+        return "" if int(output) == want else "not correct"
+    ok = hwcases.close(float(output), float(want), spec.SPECS[qid].rtol, 0.0)
+    return "" if ok else "not correct"
+
+
+def grade_questions(kernel: SandboxKernel, sub: Submission, params: dict, secret, key: str,
+                    question_timeout: float, timed_out: set[str], replay) -> None:
+    """Ask the kernel for each question's outputs and judge them here. ``replay()`` runs the
+    student's cells again in a fresh kernel (after a crash or an unstoppable loop)."""
+    nonce = "GRADE-" + secrets.token_hex(8) + ":"
+    prelude = kernel.execute(PRELUDE, timeout=question_timeout)
+    for qid in spec.questions(sub.assignment):
+        s = spec.SPECS[qid]
+        name = qid.split(".")[1]
+        if qid in timed_out:
+            sub.results.append(QuestionResult(qid, 0, s.points, "timeout",
+                                              "the answer cell ran out of time"))
+            continue
+        cases = spec.cases(qid, secret, key) if s.kind == "function" else None
+        call = (f"_gradlab_grade({nonce!r}, {qid!r}, {name!r}, "
+                f"{json.dumps(cases) if cases is not None else None!r})")
+        run = kernel.execute(call, timeout=question_timeout)
+        if run.status == "timeout":
+            sub.results.append(QuestionResult(qid, 0, s.points, "timeout",
+                                              f"interrupted after {question_timeout:g} s"))
+            if "restarted" in run.error:
+                replay()
+            kernel.execute(PRELUDE, timeout=question_timeout)
+            continue
+        if run.status == "dead":
+            sub.results.append(QuestionResult(qid, 0, s.points, "error",
+                                              "the kernel died while running this answer"))
+            kernel.restart()
+            replay()
+            kernel.execute(PRELUDE, timeout=question_timeout)
+            continue
+        try:
+            records = _records(run.stdout, nonce, len(cases) if cases is not None else 1)
+        except (ValueError, json.JSONDecodeError) as err:
+            status = "tampered" if prelude.status == "ok" and run.status == "ok" else "error"
+            sub.results.append(QuestionResult(
+                qid, 0, s.points, status, f"the grading call did not return valid results "
+                f"({err}; {run.error or 'no error'})"))
+            continue
+        message, status = "", "correct"
+        for i, record in enumerate(records):
+            if record["status"] != "ok":
+                status = "not answered" if record["status"] == "not answered" else \
+                    record["status"]
+                message = str(record.get("message", ""))[:300]
+                break
+            if s.kind == "function":
+                msg = hwcases.compare(qid, cases[i], record, hwcases.expected(qid, cases[i]))
+            else:
+                msg = judge_value(qid, record["output"], spec.expected(qid, params[qid]))
+            if msg:
+                status, message = "wrong", msg
+                break
+        sub.results.append(QuestionResult(qid, s.points if status == "correct" else 0,
+                                          s.points, status, message))
+
+
+def grade_submission(sub: Submission, nb: nbformat.NotebookNode, secret, key: str,
+                     sandbox: bool, cell_timeout: float, question_timeout: float,
+                     solutions: dict[str, list[str]], other_timeout: float = 120.0) -> None:
+    """Run one submission's cells in a sandboxed kernel and grade its questions into ``sub``.
+    Answer cells (those defining ``qN``) get ``cell_timeout`` seconds, other cells (imports,
+    figures) ``other_timeout``."""
+    params = spec.params(sub.assignment, secret, key)
+    sub.variant = spec.variant_tag(secret, key)
+    claimed = nb.metadata.get("gradlab", {}).get("variant")
+    if secret is not None and claimed and claimed != sub.variant:
+        sub.flags.append(f"variant mismatch: the notebook says {claimed}, "
+                         f"student {sub.student_id} has {sub.variant}")
+    cells = answer_cells(nb, sub.assignment)
+    by_cell = {i: q for q, i in cells.items()}
+    tampered: set[str] = set()
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and TAMPER.search(cell.source):
+            what = TAMPER.search(cell.source).group(0).strip()
+            if i in by_cell:
+                tampered.add(by_cell[i])
+            sub.flags.append(f"tampered: cell {i} uses {what!r}")
+    copies = [q for q, i in cells.items() if q in solutions
+              and near_copy(nb.cells[i].source, solutions[q])]
+    if copies:
+        sub.flags.append("near copy of the published solution: " + ", ".join(copies))
+    timed_out: set[str] = set()
+    skip: set[int] = set()
+
+    def run_cells() -> None:
+        """Run the student's cells in order; a cell that hangs or kills the kernel is skipped
+        from then on (and so is its question)."""
+        setup = kernel.execute("import matplotlib\nmatplotlib.use('Agg')", timeout=60)
+        if setup.status != "ok":
+            sub.message = f"the kernel could not start: {setup.error}"
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or is_plumbing(cell.source) or i in skip:
+                continue
+            if i in by_cell and by_cell[i] in tampered:
+                continue  # a tampering answer cell is not run at all
+            limit = cell_timeout if i in by_cell else max(cell_timeout, other_timeout)
+            run = kernel.execute(cell.source, timeout=limit)
+            if run.status in ("timeout", "dead"):
+                skip.add(i)
+                if i in by_cell:
+                    timed_out.add(by_cell[i])
+                what = "ran out of time" if run.status == "timeout" else "killed its kernel"
+                sub.flags.append(f"cell {i} {what}")
+            if run.status == "dead" or "restarted" in run.error:
+                kernel.restart()
+                run_cells()
+                return
+
+    with SandboxKernel(sub.path, sandbox=sandbox) as kernel:
+        run_cells()
+        grade_questions(kernel, sub, params, secret, key, question_timeout, timed_out,
+                        run_cells)
+    for r in sub.results:
+        if r.qid in tampered:
+            r.points, r.status = 0, "tampered"
+            r.message = "this answer reaches into the grading or self-check code"
+
+
+# ------------------------------------------------------------------------------ reports
+
+def csv_fields(assignments: list[str]) -> list[str]:
+    qcols = []
+    for a in assignments:
+        for q in spec.questions(a):
+            qcols += [q, f"{q} status"]
+    return ["student_id", "submission", "assignment", "variant", *qcols, "total", "max_points",
+            "flags", "message"]
+
+
+def csv_row(sub: Submission) -> dict:
+    row = {"student_id": sub.student_id, "submission": sub.name, "assignment": sub.assignment,
+           "variant": sub.variant, "total": sub.total, "max_points": sub.max_points,
+           "flags": "; ".join(sub.flags), "message": sub.message}
+    for r in sub.results:
+        row[r.qid], row[f"{r.qid} status"] = r.points, r.status
+    return row
+
+
+def feedback(sub: Submission) -> str:
+    lines = [f"# {sub.assignment or 'submission'}: {sub.student_id or sub.name}", "",
+             f"Submission `{sub.name}`, variant `{sub.variant or '-'}`: "
+             f"**{sub.total} of {sub.max_points} points**.", ""]
+    if sub.message:
+        lines += [sub.message, ""]
+    if sub.results:
+        lines += ["| question | points | status | what the grader saw |", "| --- | --- | --- | --- |"]
+        for r in sub.results:
+            text = (r.message or ("right" if r.status == "correct" else "")).replace("|", "/")
+            lines.append(f"| {r.qid} | {r.points}/{r.max_points} | {r.status} | {text} |")
+    if sub.flags:
+        lines += ["", "Notes for the instructor: " + "; ".join(sub.flags) + "."]
+    return "\n".join(lines) + "\n"
+
+
+def grade_folder(folder: Path, out: Path, feedback_dir: Path | None = None, *,
+                 secret: bytes | None = None, roster: list[str] | None = None,
+                 class_variant: str | None = None, sandbox: bool = True,
+                 cell_timeout: float = 60.0, question_timeout: float = 30.0) -> list[Submission]:
+    """Grade every notebook under ``folder``: a CSV row per submission (written as soon as it is
+    graded) and a Markdown feedback file per submission in ``feedback_dir``."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"submissions must be a folder of .ipynb files, got {folder}")
-    paths = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    rows, log_lines = [], []
-    for path in paths:
-        name = str(path.relative_to(folder))
-        start = time.monotonic()
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception as err:  # noqa: BLE001
-            rows.append({"submission": name, "assignment": "", "total": 0, "max_points": 0,
-                         "status": "unreadable"})
-            log_lines.append(f"{name}: not a readable notebook: {type(err).__name__}: {err}")
-            continue
-        assignment = assignment_of(path, nb)
-        if assignment is None:
-            rows.append({"submission": name, "assignment": "", "total": 0, "max_points": 0,
-                         "status": "unknown assignment"})
-            log_lines.append(f"{name}: cannot tell which assignment this is")
-            continue
-        points, failures = run_submission(path, timeout, cell_timeout)
-        ids = questions(assignment)
-        row = {"submission": name, "assignment": assignment}
-        row.update({q: points.get(q, 0) for q in ids})
-        row["total"] = sum(points.get(q, 0) for q in ids)
-        row["max_points"] = sum(QUESTIONS[q].points for q in ids)
-        row["status"] = "ok" if not failures else "failures logged"
-        rows.append(row)
-        log_lines += [f"{name}: {f}" for f in failures]
-        print(f"{time.monotonic() - start:6.1f} s  {name}: {row['total']}/{row['max_points']}"
-              f"{'  (' + str(len(failures)) + ' failures logged)' if failures else ''}")
-    question_cols = [q for q in QUESTIONS if any(q in r for r in rows)]
-    fields = ["submission", "assignment", *question_cols, "total", "max_points", "status"]
+    if sandbox and BWRAP is None:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) is not installed, so submissions cannot be isolated. Install it "
+            "(apt-get install bubblewrap) or pass --unsafe-no-sandbox to run them with your own "
+            "rights (only for notebooks you trust)")
+    feedback_dir = Path(feedback_dir) if feedback_dir else Path(out).with_suffix("")
+    feedback_dir.mkdir(parents=True, exist_ok=True)
+    paths = find_submissions(folder)
+    solutions = published_solutions()
+    present = sorted({a for p in paths for a in spec.ASSIGNMENTS if a in p.name}) or \
+        list(spec.ASSIGNMENTS)
+    graded = []
     with open(out, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, restval="")
+        writer = csv.DictWriter(fh, fieldnames=csv_fields(present), restval="",
+                                extrasaction="ignore")
         writer.writeheader()
-        writer.writerows(rows)
-    Path(log).write_text("".join(line + "\n" for line in log_lines), encoding="utf-8")
-    return rows
+        fh.flush()
+        for path in paths:
+            start = time.monotonic()
+            name = str(path.relative_to(folder))
+            sub = Submission(path, name, student_id_of(path, folder, roster))
+            try:
+                nb = read_notebook(path)
+                sub.assignment = assignment_of(path, nb)
+                if not sub.assignment:
+                    sub.message = "cannot tell which assignment this is"
+                elif roster is not None and not sub.student_id:
+                    sub.message = "no student of the roster matches this file"
+                else:
+                    key = class_variant or sub.student_id
+                    grade_submission(sub, nb, secret, key, sandbox, cell_timeout,
+                                     question_timeout, solutions)
+            except (ValueError, UnicodeDecodeError, OSError,
+                    nbformat.reader.NotJSONError) as err:
+                sub.message = f"not a readable notebook: {err}"[:300]
+            except SandboxUnavailable:
+                raise
+            except Exception as err:  # noqa: BLE001 - one broken submission must not stop the run
+                sub.message = f"grading failed: {type(err).__name__}: {err}"[:300]
+            if sub.assignment and not sub.results and not sub.message:
+                sub.message = "no question was graded"
+            if sub.assignment and not sub.results:
+                sub.results = [QuestionResult(q, 0, spec.SPECS[q].points, "error",
+                                              sub.message) for q in spec.questions(sub.assignment)]
+            sub.seconds = time.monotonic() - start
+            writer.writerow(csv_row(sub))
+            fh.flush()
+            stem = f"{sub.student_id or 'unknown'}_{sub.assignment or 'unknown'}"
+            safe = re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{stem}_{path.stem}")
+            (feedback_dir / f"{safe}.md").write_text(feedback(sub), encoding="utf-8")
+            print(f"{sub.seconds:6.1f} s  {name}: {sub.total}/{sub.max_points}"
+                  f"{'  [' + '; '.join(sub.flags)[:120] + ']' if sub.flags else ''}"
+                  f"{'  ' + sub.message[:120] if sub.message else ''}", flush=True)
+            graded.append(sub)
+    return graded
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path, help="folder of submitted .ipynb files")
     parser.add_argument("--out", type=Path, default=Path("grades.csv"))
-    parser.add_argument("--log", type=Path, default=None, help="default: OUT with .log suffix")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per notebook")
+    parser.add_argument("--feedback", type=Path, default=None,
+                        help="folder for the feedback files (default: OUT without .csv)")
+    parser.add_argument("--secret-file", type=Path, help="the secret the variants came from")
+    parser.add_argument("--roster", type=Path, help="CSV with a student_id column")
+    parser.add_argument("--class-variant", help="everyone has this one variant")
     parser.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell")
+    parser.add_argument("--question-timeout", type=float, default=30.0,
+                        help="seconds per question")
+    parser.add_argument("--unsafe-no-sandbox", action="store_true",
+                        help="run submissions without bubblewrap, with your rights")
     args = parser.parse_args(argv)
-    if args.timeout <= 0 or args.cell_timeout <= 0:
-        parser.error("--timeout and --cell-timeout must be > 0 seconds")
+    if args.cell_timeout <= 0 or args.question_timeout <= 0:
+        parser.error("--cell-timeout and --question-timeout must be > 0 seconds")
     if not args.submissions.is_dir():
         parser.error(f"submissions must be a folder, got {args.submissions}")
-    log = args.log or args.out.with_suffix(".log")
-    rows = grade_folder(args.submissions, args.out, log, args.timeout, args.cell_timeout)
-    print(f"{len(rows)} submissions graded: {args.out}; failures: {log}")
+    if args.class_variant and not args.secret_file:
+        parser.error("--class-variant needs --secret-file")
+    try:
+        secret = read_secret(args.secret_file) if args.secret_file else None
+        roster = read_roster(args.roster) if args.roster else None
+        subs = grade_folder(args.submissions, args.out, args.feedback, secret=secret,
+                            roster=roster, class_variant=args.class_variant,
+                            sandbox=not args.unsafe_no_sandbox, cell_timeout=args.cell_timeout,
+                            question_timeout=args.question_timeout)
+    except (SandboxUnavailable, ValueError) as err:
+        print(f"grade.py: {err}", file=sys.stderr)
+        return 2
+    print(f"{len(subs)} submissions graded: {args.out}")
     return 0
 
 

@@ -2,6 +2,15 @@
 
     python tools/make_homework.py            # homework/masters/*.ipynb -> book/homework/*.ipynb
     python tools/make_homework.py --check    # exit 1 if a student copy is out of date
+    python tools/make_homework.py --secret-file SECRET --roster roster.csv --out handout/
+                                             # one variant per student: handout/<id>/*.ipynb
+    python tools/make_homework.py --secret-file SECRET --class-variant fall2026 --out handout/
+
+Masters hold ``{{name}}`` placeholders (the numbers of each question, the letters of a figure's
+curves); tools/grading/questions.py fills them in: with the public values for the website copy,
+or with the values of a variant derived from the instructor's secret (HMAC-SHA256 of the secret,
+the student id or class name, and the question id). The secret is a file the instructor keeps
+outside the repository; the grader derives the same variant from it and the student id.
 
 The masters use nbgrader's cell conventions. In each code cell of a master:
 
@@ -27,6 +36,9 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from grading import questions as spec  # noqa: E402
+
 MASTERS = ROOT / "homework" / "masters"
 STUDENT = ROOT / "book" / "homework"
 
@@ -70,8 +82,29 @@ def strip_source(source: str, where: str = "cell") -> str:
     return "\n".join(out)
 
 
-def student_notebook(master: nbformat.NotebookNode, name: str = "master") -> nbformat.NotebookNode:
-    """The student copy of a master notebook, without outputs."""
+def assignment_of(master: nbformat.NotebookNode) -> str:
+    return master.metadata["gradlab"]["assignment"]
+
+
+def render_master(master: nbformat.NotebookNode, secret: bytes | None = None, key: str = "",
+                  with_answers: bool = True) -> nbformat.NotebookNode:
+    """The master with its placeholders filled: public values, or variant ``key`` of ``secret``.
+    A variant's setup cell also calls ``use_variant`` (numbers are graded after hand-in)."""
+    nb = copy.deepcopy(master)
+    assignment = assignment_of(nb)
+    values = spec.template_values(assignment, secret, key, with_answers=with_answers)
+    for cell in nb.cells:
+        cell.source = spec.render(cell.source, values)
+        if secret is not None and cell.cell_type == "code" and "setup_notebook()" in cell.source:
+            cell.source += (f"\n\nfrom gradlab.checks import use_variant  # noqa: E402\n\n"
+                            f'use_variant("{assignment}", "{values["variant"]}")')
+    nb.metadata["gradlab"]["variant"] = values["variant"]
+    return nb
+
+
+def student_notebook(master: nbformat.NotebookNode, name: str = "master",
+                     secret: bytes | None = None, key: str = "") -> nbformat.NotebookNode:
+    """The student copy of a master notebook (public, or a variant), without outputs."""
     nb = copy.deepcopy(master)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("nbgrader", None)
@@ -79,7 +112,7 @@ def student_notebook(master: nbformat.NotebookNode, name: str = "master") -> nbf
             cell.source = strip_source(cell.source, f"{name} cell {index}")
             cell.outputs = []
             cell.execution_count = None
-    return nb
+    return render_master(nb, secret, key, with_answers=False)
 
 
 def masters() -> list[Path]:
@@ -119,11 +152,62 @@ def stale_copies() -> list[Path]:
     return stale
 
 
+def read_secret(path: Path) -> bytes:
+    """The instructor's secret: the bytes of a file outside the repository, at least 16 bytes."""
+    path = Path(path).expanduser().resolve()
+    if ROOT in path.parents:
+        raise ValueError(f"secret file must live outside the repository, got {path}")
+    secret = path.read_bytes().strip()
+    if len(secret) < 16:
+        raise ValueError(f"secret file must hold at least 16 bytes, {path} has {len(secret)}")
+    return secret
+
+
+def read_roster(path: Path) -> list[str]:
+    """Student ids from a CSV roster with a ``student_id`` column (other columns ignored)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows or "student_id" not in rows[0]:
+        raise ValueError(f"roster must be a CSV file with a student_id column: {path}")
+    ids = [r["student_id"].strip() for r in rows if r["student_id"].strip()]
+    bad = [i for i in ids if not all(ch.isalnum() or ch in "-_.@" for ch in i)]
+    if bad or len(set(ids)) != len(ids):
+        raise ValueError(f"roster student_id values must be unique and use letters, digits, "
+                         f"-_.@ only; check {bad or 'duplicates'}")
+    return ids
+
+
+def write_variants(secret: bytes, keys: list[str], out: Path) -> list[Path]:
+    """One folder per student id (or class name) with its variant of every assignment."""
+    written = []
+    for key in keys:
+        folder = Path(out) / key
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in masters():
+            nb = student_notebook(nbformat.read(path, as_version=4), path.name, secret, key)
+            nbformat.write(nb, folder / path.name)
+            written.append(folder / path.name)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report stale student copies")
     parser.add_argument("--no-execute", action="store_true", help="do not store fresh outputs")
+    parser.add_argument("--secret-file", type=Path, help="instructor's secret (for variants)")
+    parser.add_argument("--roster", type=Path, help="CSV with a student_id column")
+    parser.add_argument("--class-variant", help="one variant for the whole class, by this name")
+    parser.add_argument("--out", type=Path, help="folder for the variant copies")
     args = parser.parse_args(argv)
+    if args.secret_file:
+        if not args.out or bool(args.roster) == bool(args.class_variant):
+            parser.error("variants need --out and exactly one of --roster or --class-variant")
+        keys = read_roster(args.roster) if args.roster else [args.class_variant]
+        paths = write_variants(read_secret(args.secret_file), keys, args.out)
+        print(f"{len(paths)} variant copies for {len(keys)} student(s) in {args.out}")
+        return 0
     if args.check:
         stale = stale_copies()
         for path in stale:

@@ -1,18 +1,28 @@
-"""Write the four test submissions of homework 1 used by tests/test_homework.py.
+"""Write the test submissions of homework 1 that tests/test_homework.py grades.
 
-    python tests/data/make_submissions.py
+    python tests/data/make_submissions.py OUT_FOLDER     # with a throwaway secret
 
-correct   every solution of the master (hidden tests removed);
-partial   q1 right, q2 wrong, q3 raises inside the student's function, q4 left as the stub, a stray
-          cell that raises NameError at top level, q5 right;
-crashing  q1 and q2 right, then a cell kills the kernel (as a segfault or running out of memory
-          would);
-looping   q1 to q3 right, then a cell that never ends.
+Nothing is stored in the repository: the tests write them into a temporary folder, for the
+variants of a throwaway secret. One student id per file (``<id>_hw1.ipynb``):
+
+honest   the master's solution for the student's own variant: full marks;
+public   the public copy's answers handed in by a student who has a variant: the numbers and
+         letters earn nothing, the implementations (right for any input) still do; the answer
+         code is a near copy of the published solution (flagged);
+forger   patches gradlab.checks, redefines ``passed``, and writes forged "correct" records
+         where the old grader read them; q1 answered wrong: flagged "tampered" and graded only on
+         what its functions return;
+escaper  starts a background process, tries to delete a file outside its sandbox and to rewrite
+         another student's submission, q3's function loops forever and q6's answer cell never
+         ends: q3 and q6 time out, the rest is graded;
+crasher  q2's answer kills the kernel (as a segfault would); the later questions are graded;
+and two files that are not notebooks: a FIFO and a file of plain text.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import sys
 from pathlib import Path
 
@@ -21,10 +31,15 @@ from nbformat.v4 import new_code_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
-from make_homework import BEGIN_HIDDEN, END_HIDDEN, strip_source  # noqa: E402
+from make_homework import (  # noqa: E402
+    BEGIN_HIDDEN,
+    END_HIDDEN,
+    render_master,
+    student_notebook,
+)
 
-HERE = Path(__file__).resolve().parent / "submissions"
 MASTER = ROOT / "homework" / "masters" / "hw1_gradient_descent.ipynb"
+IDS = ("honest", "public", "forger", "escaper", "crasher")
 
 
 def without_hidden_tests(source: str) -> str:
@@ -39,12 +54,17 @@ def without_hidden_tests(source: str) -> str:
     return "\n".join(lines)
 
 
-def solved() -> nbformat.NotebookNode:
-    nb = nbformat.read(MASTER, as_version=4)
-    for cell in nb.cells:
+def solved(secret: bytes | None, key: str) -> nbformat.NotebookNode:
+    """A student's notebook with the master's solutions for variant ``key`` filled in."""
+    master = nbformat.read(MASTER, as_version=4)
+    nb = render_master(master, secret, key)
+    handout = student_notebook(master, MASTER.name, secret, key)
+    for cell, given in zip(nb.cells, handout.cells, strict=True):
         cell.metadata.pop("nbgrader", None)
         if cell.cell_type == "code":
             cell.source = without_hidden_tests(cell.source)
+            if "setup_notebook()" in given.source:
+                cell.source = given.source  # with use_variant(...) as handed out
     return nb
 
 
@@ -52,33 +72,62 @@ def index_of(nb, text: str) -> int:
     return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and text in c.source)
 
 
-def main() -> None:
-    HERE.mkdir(exist_ok=True)
-    correct = solved()
+def write_submissions(folder: Path, secret: bytes, outside: Path) -> dict[str, Path]:
+    """Write the submissions into ``folder``; ``outside`` is a file the escaper tries to delete."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {key: folder / f"{key}_hw1.ipynb" for key in IDS}
+    nbs = {"honest": solved(secret, "honest")}
 
-    partial = copy.deepcopy(correct)
-    partial.cells[index_of(partial, "def q2")].source = "def q2():\n    return 0.1"
-    partial.cells[index_of(partial, "def gradient_descent")].source = (
-        "def gradient_descent(grad, w0, lr, steps):\n"
-        "    return [w0] + [w_next for _ in range(steps)]"
-        "\n\n\ndef q3(grad, w0, lr, steps):\n    return gradient_descent(grad, w0, lr, steps)")
-    master = nbformat.read(MASTER, as_version=4)
-    q4 = index_of(master, "def numerical_grad")
-    partial.cells[q4].source = strip_source(master.cells[q4].source)
-    partial.cells.insert(q4 + 2, new_code_cell("print(undefined_name)", id="stray-error"))
+    public = solved(None, "")
+    public.metadata["gradlab"]["variant"] = solved(secret, "public").metadata["gradlab"]["variant"]
+    nbs["public"] = public
 
-    crashing = copy.deepcopy(correct)
-    crashing.cells.insert(index_of(crashing, 'check("hw1.q2"') + 1,
-                          new_code_cell("import os\nos._exit(1)", id="kill-kernel"))
+    forger = solved(secret, "forger")
+    forger.cells[index_of(forger, "def q1")].source = "def q1():\n    return 1.5"
+    forger.cells.append(new_code_cell(
+        "import json, os\nimport gradlab.checks as gc\n"
+        "gc._evaluate = lambda q, a: ('correct', '')\n"
+        "def passed(question):\n    return True\n"
+        "for q in gc.QUESTIONS:\n"
+        "    line = json.dumps({'question': q, 'status': 'correct', 'points': 9})\n"
+        "    with open(os.environ.get('GRADLAB_RESULTS', 'results.jsonl'), 'a') as fh:\n"
+        "        fh.write(line + '\\n')\n"
+        "print('hw1: 9 of 9 points; 7 of 7 questions correct')", id="forge"))
+    nbs["forger"] = forger
 
-    looping = copy.deepcopy(correct)
-    looping.cells.insert(index_of(looping, 'check("hw1.q3"') + 1,
-                         new_code_cell("while True:\n    pass", id="endless-loop"))
+    escaper = solved(secret, "escaper")
+    other = paths["honest"]
+    escaper.cells.insert(index_of(escaper, "setup_notebook()") + 1, new_code_cell(
+        "import pathlib, subprocess\n"
+        "subprocess.Popen(['sleep', '311'], start_new_session=True)\n"
+        f"for target in [pathlib.Path({str(outside)!r}), pathlib.Path({str(other)!r})]:\n"
+        "    try:\n        target.unlink()\n    except OSError as err:\n"
+        "        print('cannot delete', target, err)\n"
+        "    try:\n        target.write_text('overwritten')\n    except OSError as err:\n"
+        "        print('cannot write', target, err)", id="escape"))
+    q3 = index_of(escaper, "def gradient_descent")
+    escaper.cells[q3].source = ("def gradient_descent(grad, w0, lr, steps):\n    while True:\n"
+                                "        pass\n\n\ndef q3(grad, w0, lr, steps):\n"
+                                "    return gradient_descent(grad, w0, lr, steps)")
+    q6 = index_of(escaper, "def q6")
+    escaper.cells[q6].source = "while True:\n    pass\n\n\n" + escaper.cells[q6].source
+    nbs["escaper"] = escaper
 
-    for name, nb in {"correct": correct, "partial": partial, "crashing": crashing,
-                     "looping": looping}.items():
-        nbformat.write(nb, HERE / f"{name}.ipynb")
+    crasher = solved(secret, "crasher")
+    crasher.cells[index_of(crasher, "def q2")].source = ("def q2():\n    import os\n"
+                                                         "    os._exit(1)")
+    nbs["crasher"] = crasher
+
+    for key, nb in nbs.items():
+        nbformat.write(copy.deepcopy(nb), paths[key])
+    fifo = folder / "fifo_hw1.ipynb"
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    (folder / "notjson_hw1.ipynb").write_text("this is not a notebook", encoding="utf-8")
+    return paths
 
 
 if __name__ == "__main__":
-    main()
+    out = Path(sys.argv[1])
+    write_submissions(out, b"throwaway-secret-for-a-demo-only", out / "outside.txt")
+    print(f"submissions in {out}")
