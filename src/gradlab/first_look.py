@@ -93,7 +93,8 @@ def plot_first_look(result: dict[str, Any]):
     ax1.set_ylabel(r"gradient norm $\|\partial L/\partial W_l\|$")
     ax1.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax1.set_title("at initialization")
-    ax2.axhline(result["ln_k"], color="#555555", linestyle="--", linewidth=1.2)
+    # on top of the curves: the sigmoid network's loss lies right on it
+    ax2.axhline(result["ln_k"], color="#222222", linestyle=(0, (4, 3)), linewidth=1.2, zorder=3)
     ax2.annotate(f"uniform guess, ln {result['n_classes']}", (result["steps"][-1], result["ln_k"]),
                  xytext=(0, 4), textcoords="offset points", ha="right", va="bottom", size=10,
                  color="#555555")
