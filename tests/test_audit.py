@@ -189,3 +189,18 @@ def test_documents_and_audit_ship_inside_the_package():
     assert audit.audit_file().resolve() == package / "data" / "audit.yaml"
     assert audit.seeds_dir().resolve() == package / "data" / "documents"
     assert audit.load_audit() == audit.load_audit(audit.audit_file())
+
+
+def test_notebook_claim_cells_quote_the_audit(records, cells):
+    """Chapter 6 shows each record's paraphrase and reason exactly as the audit (and the document
+    pages, generated from it) have them, so the three cannot drift apart."""
+    text = {}
+    for cell in cells:
+        src = "".join(cell["source"])
+        m = re.match(r"\(audit-(\d{3}-\w+)\)=\n\*\*Claim", src)
+        if cell["cell_type"] == "markdown" and m:
+            text[m.group(1)] = src
+    for r in records:
+        shown = text[r["id"]]
+        assert f"The document says, in our paraphrase: {r['claim']}\n" in shown, r["id"]
+        assert f"\n{r['why']}\n" in shown, r["id"]
