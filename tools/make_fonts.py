@@ -52,19 +52,24 @@ class Script:
 
 
 SCRIPTS = (
+    # small alphabets ship whole (basic Cyrillic, Bengali, super- and subscripts: a few KB more),
+    # so that new text in them never needs a regeneration; Chinese ships only what is used
     Script("cyrillic", "ru", "truetype/noto/NotoSans-Regular.ttf", 0,
-           ((0x0400, 0x052F), (0x1C80, 0x1C8F), (0x2DE0, 0x2DFF), (0xA640, 0xA69F))),
+           ((0x0400, 0x052F), (0x1C80, 0x1C8F), (0x2DE0, 0x2DFF), (0xA640, 0xA69F)),
+           always=tuple(range(0x0400, 0x0460))),
     # CJK punctuation and full-width forms (，。：（）) belong with the ideographs
     Script("cjk", "zh", "opentype/noto/NotoSansCJK-Regular.ttc", 2,   # face 2 = Noto Sans CJK SC
            ((0x3000, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
             (0xFF00, 0xFFEF))),
     # the danda (U+0964/5) is shared with Devanagari; ZWNJ/ZWJ and the dotted circle steer shaping
     Script("bengali", "bn", "truetype/noto/NotoSansBengali-Regular.ttf", 0,
-           ((0x0980, 0x09FF), (0x0964, 0x0965)), always=(0x200C, 0x200D, 0x25CC)),
+           ((0x0980, 0x09FF), (0x0964, 0x0965)),
+           always=(0x200C, 0x200D, 0x25CC, 0x0964, 0x0965, *range(0x0980, 0x0A00))),
     # superscripts and modifier letters of the English pages (wᵀ in titles, ×10⁻⁵ in prose):
     # common system fonts lack some of them
     Script("superscripts", "en", "truetype/noto/NotoSans-Regular.ttf", 0,
-           ((0x1D00, 0x1DBF), (0x2070, 0x209F))),
+           ((0x1D00, 0x1DBF), (0x2070, 0x209F)), always=tuple(range(0x1D00, 0x1DC0))
+           + tuple(range(0x2070, 0x20A0))),
 )
 
 
@@ -136,7 +141,8 @@ def subset(script: Script, chars: set[str]) -> int:
     options.desubroutinize = True          # CFF (CJK) subsets compress better under WOFF2
     font = TTFont(NOTO / script.source, fontNumber=script.font_number, lazy=False)
     subsetter = ftsubset.Subsetter(options)
-    subsetter.populate(unicodes=sorted({ord(c) for c in chars} | set(script.always)))
+    have = set(TTFont(NOTO / script.source, fontNumber=script.font_number).getBestCmap())
+    subsetter.populate(unicodes=sorted(({ord(c) for c in chars} | set(script.always)) & have))
     subsetter.subset(font)
     font.flavor = "woff2"
     out = font_path(script)
