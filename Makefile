@@ -62,6 +62,7 @@ grade: venv
 
 site-check: venv
 	$(BIN)/python tools/site_check.py
+	$(BIN)/python tools/explorer_check.py
 
 lint: venv
 	$(BIN)/ruff check src tests tools book homework

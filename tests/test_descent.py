@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from gradlab import descent  # noqa: E402
+from gradlab import descent, descent_explorer  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch1_gradient_descent" / "gradient_descent.ipynb"
 
@@ -40,7 +40,7 @@ def notebook_loop():
 def test_one_dimensional_error_scales_by_one_minus_alpha_L_each_step(L, ratio, theta0):
     assume(abs(theta0) > 1e-3)
     alpha = ratio / L
-    factor = descent.contraction_factor(alpha, L)
+    factor = abs(1 - alpha * L)
     assume(factor > 1e-3)
     path = descent.descend(L, theta0, alpha, 12)[:, 0]
     for before, after in zip(path[:-1], path[1:], strict=True):
@@ -107,27 +107,24 @@ def test_best_step_and_rate():
     assert rate == pytest.approx(9 / 11)
     assert descent.condition_number(A) == pytest.approx(10.0)
     # at alpha*, both eigen-directions contract by the same factor
-    assert descent.contraction_factor(alpha, 1.0) == pytest.approx(descent.contraction_factor(alpha, 10.0))
-    # any other step is worse for one of them
+    assert abs(1 - alpha * 1.0) == pytest.approx(abs(1 - alpha * 10.0))
+    # any other step is worse for one of them (the measured factor of a descent step)
     for other in (0.9 * alpha, 1.1 * alpha):
-        worst = max(descent.contraction_factor(other, 1.0), descent.contraction_factor(other, 10.0))
+        path = descent.descend(A, (1.0, 1.0), other, 1)
+        worst = max(abs(path[1, 0] / path[0, 0]), abs(path[1, 1] / path[0, 1]))
         assert worst > rate
 
 
-def test_quadratic_and_gradient():
+def test_quadratic_and_losses():
     A = np.array([[2.0, 1.0], [1.0, 3.0]])
     th = np.array([1.0, -2.0])
     assert descent.quadratic(A, th) == pytest.approx(0.5 * th @ A @ th)
-    np.testing.assert_allclose(descent.quadratic_grad(A, th), A @ th)
     path = descent.descend(A, th, 0.1, 3)
     np.testing.assert_allclose(descent.losses(A, path)[0], descent.quadratic(A, th))
 
 
-def test_plot_and_explorer_build():
-    fig = descent.plot_descent()
-    assert len(fig.axes) == 2
-    plt.close(fig)
-    widget = descent.explore()
+def test_explorer_slider_reaches_past_the_critical_step():
+    widget = descent_explorer.explore_descent()
     assert [c.description for c in widget.children[:3]] == ["alpha", "theta1 start", "theta2 start"]
     assert widget.children[0].max == pytest.approx(1.25 * descent.critical_step(descent.DEFAULT_A))
     plt.close("all")
@@ -166,12 +163,3 @@ def test_bad_descend_arguments_are_named(kwargs, exc, name):
     args = {"A": 2.0, "theta0": 1.0, "alpha": 0.1, "steps": 3} | kwargs
     with pytest.raises(exc, match=name):
         descent.descend(**args)
-
-
-def test_bad_contraction_and_plot_arguments_are_named():
-    with pytest.raises(ValueError, match="L"):
-        descent.contraction_factor(0.1, 0.0)
-    with pytest.raises(ValueError, match="A must be 2x2"):
-        descent.plot_descent(A=3.0, theta0=1.0)
-    with pytest.raises(ValueError, match="steps"):
-        descent.explore(steps=0)

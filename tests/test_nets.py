@@ -140,7 +140,7 @@ def test_plot_and_explorer(monkeypatch):
     import matplotlib.pyplot as plt
 
     monkeypatch.setattr(plt, "show", lambda: None)
-    out = plot_depth_profile(4, "relu", 1.0)
+    out = plot_depth_profile(4, "relu", 1.0)  # the old form chapter 2 still calls
     p = depth_profile(4, "relu", "xavier", 1.0)
     assert out["ratio"] == pytest.approx(p["weight_grad"][0] / p["weight_grad"][-1])
     plt.close("all")

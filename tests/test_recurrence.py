@@ -204,4 +204,4 @@ def test_explorer_bad_inputs():
     with pytest.raises(ValueError, match="T must be >= 1"):
         wT_explorer.wT_curves(T=0)
     with pytest.raises(ValueError, match="scale must be >= 0.0"):
-        wT_explorer.wT_explorer(scale=-1.0)
+        wT_explorer.explore_wT(scale=-1.0)

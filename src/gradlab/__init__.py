@@ -3,14 +3,16 @@
 Modules (one idea each), in the order the course meets them:
 
     notebook        setup_notebook(): seeds, one torch thread, figure defaults; glue()
-    descent         gradient descent on quadratics; the chapter 1 explorer        (ch. 1)
-    numgrad         forward and central finite differences                        (ch. 1)
+    descent         gradient descent on quadratics                                (ch. 1)
+    descent_explorer  the chapter 1 explorers: learning-rate boundary, 2-D descent (ch. 1)
+    numgrad         numerical gradients: forward and central finite differences   (ch. 1)
     nets            deep MLPs with a chosen activation, initialization, norm       (ch. 2-5)
     probes          per-layer gradient and activation recorders                    (ch. 2-5)
     depth_explorer  per-layer gradient norms against depth; the chapter 2 explorer (ch. 2)
     recurrence      the scalar recurrence h_t = w h_{t-1} and its gradient         (ch. 3)
     rnn_jacobian    matrix recurrences and the Jacobian of a tanh/sigmoid RNN      (ch. 3)
     wT_explorer     the chapter 3 explorer (w, T, matrix scale)                    (ch. 3)
+    webfig          the explorers' live figures on the website (Bokeh, no kernel) (ch. 1-3)
     clipping        clipping by norm and by value                                  (ch. 4)
     initialization  variance of activations and gradients through depth           (ch. 4)
     rnn             RNN/LSTM/GRU gradient through time; the memory task            (ch. 4)

@@ -11,7 +11,7 @@ condition number kappa = lambda_max / lambda_min the best fixed step is alpha* =
 lambda_max), which contracts the error by (kappa - 1) / (kappa + 1) a step.
 
 The notebook of chapter 1 writes the 3-line loop itself; this module holds the same loop for the
-figures and the explorer (a test checks that the two agree).
+figures and the explorers of gradlab.descent_explorer (a test checks that the two agree).
 """
 
 from __future__ import annotations
@@ -69,12 +69,6 @@ def quadratic(A: Any, theta: Any) -> float:
     return float(0.5 * th @ mat @ th)
 
 
-def quadratic_grad(A: Any, theta: Any) -> np.ndarray:
-    """grad J(theta) = A theta (A symmetric)."""
-    mat = as_curvature_matrix(A)
-    return mat @ _as_start(theta, mat.shape[0])
-
-
 def descend(A: Any, theta0: Any, alpha: float, steps: int, blowup: float = 1e100) -> np.ndarray:
     """The iterates theta_0, ..., theta_steps of theta <- theta - alpha * A theta, shape (steps+1, d).
 
@@ -104,13 +98,6 @@ def losses(A: Any, path: np.ndarray) -> np.ndarray:
     return 0.5 * np.einsum("ki,ij,kj->k", path, mat, path)
 
 
-def contraction_factor(alpha: float, L: float) -> float:
-    """|1 - alpha L|: the factor by which one step scales the error along curvature L."""
-    alpha = check_float("alpha", alpha, minimum=0.0, strict_min=True)
-    L = check_float("L", L, minimum=0.0, strict_min=True)
-    return abs(1.0 - alpha * L)
-
-
 def critical_step(A: Any) -> float:
     """2 / lambda_max(A): gradient descent converges for 0 < alpha < this and diverges above it."""
     return 2.0 / float(np.linalg.eigvalsh(as_curvature_matrix(A)).max())
@@ -127,78 +114,3 @@ def best_step(A: Any) -> tuple[float, float]:
     eig = np.linalg.eigvalsh(as_curvature_matrix(A))
     lo, hi = float(eig.min()), float(eig.max())
     return 2.0 / (lo + hi), (hi - lo) / (hi + lo)
-
-
-def plot_descent(
-    A: Any = DEFAULT_A,
-    theta0: Any = DEFAULT_THETA0,
-    alpha: float = DEFAULT_ALPHA,
-    steps: int = DEFAULT_STEPS,
-):
-    """Two panels: the path of gradient descent over the contours of a 2-D quadratic, and J(theta_k).
-
-    Returns the matplotlib Figure.
-    """
-    import matplotlib.pyplot as plt
-
-    mat = as_curvature_matrix(A)
-    if mat.shape[0] != 2:
-        raise ValueError(f"A must be 2x2 for this plot, got {mat.shape[0]}x{mat.shape[0]}")
-    path = descend(mat, theta0, alpha, steps)
-    loss = losses(mat, path)
-    start = path[0]
-    fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(9.0, 3.6))
-    span = 1.2 * max(np.abs(start).max(), 1.0)
-    grid = np.linspace(-span, span, 201)
-    X, Y = np.meshgrid(grid, grid)
-    Z = 0.5 * (mat[0, 0] * X**2 + 2 * mat[0, 1] * X * Y + mat[1, 1] * Y**2)
-    top = losses(mat, start[None, :])[0]
-    if top <= 0:  # started at the minimum: scale the contours to the box instead
-        top = 0.5 * float(np.trace(mat)) * span**2
-    levels = top * np.geomspace(1e-3, 1.0, 8)
-    ax_path.contour(X, Y, Z, levels=levels, colors="0.6", linewidths=0.8)
-    ok = np.all(np.isfinite(path), axis=1)
-    ax_path.plot(path[ok, 0], path[ok, 1], "o-", color="C3", markersize=3, linewidth=1)
-    ax_path.plot([0.0], [0.0], "k*", markersize=10)
-    ax_path.set_xlim(-span, span)
-    ax_path.set_ylim(-span, span)
-    ax_path.set_xlabel(r"$\theta_1$")
-    ax_path.set_ylabel(r"$\theta_2$")
-    ax_path.set_title(rf"path, $\alpha$ = {alpha:.3g} (critical {critical_step(mat):.3g})")
-    finite = np.isfinite(loss) & (loss > 0)
-    ax_loss.semilogy(np.arange(loss.size)[finite], loss[finite], ".-", color="C0")
-    ax_loss.set_xlabel("step k")
-    ax_loss.set_ylabel(r"loss $J(\theta_k)$ (log scale)")
-    ax_loss.set_title("loss per step")
-    fig.tight_layout()
-    return fig
-
-
-def explore(A: Any = DEFAULT_A, steps: int = DEFAULT_STEPS):
-    """An ipywidgets explorer: sliders for alpha and the start point redraw :func:`plot_descent`.
-
-    The alpha slider runs up to 1.25 times the critical step 2 / lambda_max, so both convergence
-    and divergence can be seen. Returns the widget (display it as a cell's last value).
-    """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    mat = as_curvature_matrix(A)
-    if mat.shape[0] != 2:
-        raise ValueError(f"A must be 2x2 for the explorer, got {mat.shape[0]}x{mat.shape[0]}")
-    steps = check_int("steps", steps, minimum=1, maximum=1000)
-    crit = critical_step(mat)
-
-    def draw(alpha: float, theta1: float, theta2: float) -> None:
-        plot_descent(mat, (theta1, theta2), alpha, steps)
-        plt.show()
-
-    return widgets.interactive(
-        draw,
-        alpha=widgets.FloatSlider(value=min(DEFAULT_ALPHA, crit), min=0.01 * crit, max=1.25 * crit,
-                                  step=0.005 * crit, readout_format=".3f", description="alpha"),
-        theta1=widgets.FloatSlider(value=DEFAULT_THETA0[0], min=-10.0, max=10.0, step=0.5,
-                                   description="theta1 start"),
-        theta2=widgets.FloatSlider(value=DEFAULT_THETA0[1], min=-10.0, max=10.0, step=0.5,
-                                   description="theta2 start"),
-    )

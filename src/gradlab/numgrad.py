@@ -75,13 +75,3 @@ def numerical_gradient(
             down[i] -= h
             grad[i] = (_evaluate(f, up, scalar) - _evaluate(f, down, scalar)) / (2.0 * h)
     return float(grad[0]) if scalar else grad
-
-
-def forward_difference(f: Callable[[Any], Any], x: Any, h: float = 1e-8) -> float | np.ndarray:
-    """(f(x + h e_i) - f(x)) / h for each i; truncation error (h/2) f''(x), i.e. O(h)."""
-    return numerical_gradient(f, x, h=h, method="forward")
-
-
-def central_difference(f: Callable[[Any], Any], x: Any, h: float = 1e-5) -> float | np.ndarray:
-    """(f(x + h e_i) - f(x - h e_i)) / (2h) for each i; truncation error (h^2/6) f'''(x), O(h^2)."""
-    return numerical_gradient(f, x, h=h, method="central")

@@ -6,19 +6,21 @@ Right panel: ||dh_t/dh_0||_2 for a tanh RNN h_t = tanh(W h_{t-1} + U x_t) with W
              (Q orthogonal, so sigma_max(W) = |scale|), next to the linear case
              ||W^t||_2 = |scale|^t.
 
-``plot_wT(...)`` draws one static figure and returns the numbers it shows; ``wT_explorer()`` wraps
-it in ipywidgets sliders.
+``plot_wT`` draws the figure and returns it with the numbers it shows; ``explore_wT`` wraps it in
+ipywidgets sliders; ``web_wT`` is the website's live figure (every slider position computed here
+in advance, gradlab.webfig).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
 from ._checks import check_float, check_int
 from .recurrence import grad_closed_form
 from .rnn_jacobian import rnn_jacobian_norms, scaled_orthogonal
+from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, rounded
 
 _N, _M = 16, 4  # RNN width and input size of the explorer's network
 
@@ -53,36 +55,53 @@ def wT_curves(
     }
 
 
-def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0) -> dict[str, float]:
-    """Draw the two panels for (w, T, scale); return the values at t = T.
+class WTView(NamedTuple):
+    """What the wT figure shows, at t = T (h_0 = 1)."""
 
-    Returns ``{"grad": |T w^(T-1)|, "linear": scale^T, "tanh": ||dh_T/dh_0||_2}`` (h_0 = 1).
+    grad: float     # |T w^(T-1)|
+    linear: float   # s^T = ||W^T||_2
+    tanh: float     # ||dh_T/dh_0||_2 of the tanh RNN
+
+
+def _positive(ts: list[float], values: list[float]) -> tuple[list[float], list[float]]:
+    """The points with a positive value (a log axis has no place for 0)."""
+    pairs = [(t, v) for t, v in zip(ts, values, strict=True) if v > 0]
+    return [t for t, _ in pairs], [v for _, v in pairs]
+
+
+def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
+    """Left: |dL/dw| = t |w|^(t-1) against t; right: ||dh_t/dh_0|| of the tanh RNN and s^t.
+
+    Returns ``(figure, WTView)`` with the values at t = T.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     c = wT_curves(w, T, scale)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.0, 3.4))
-    tiny = 1e-300  # keep exact zeros (w = 0) drawable on a log axis
-    ax1.semilogy(c["t"], [max(v, tiny) for v in c["scalar"]], "o-", label=f"w = {w:g}")
-    ax1.semilogy(c["t"], c["t"], "--", color="gray", label="|w| = 1: grows like t")
+    view = WTView(c["scalar"][-1], c["linear"][-1], c["tanh"][-1])
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.8, 3.6))
+    ax1.semilogy(*_positive(c["t"], c["scalar"]), "o-", markersize=3, label=f"w = {w:g}")
+    ax1.semilogy(c["t"], c["t"], "--", color="gray", label="|w| = 1 (grows like t)")
     ax1.set_xlabel("number of steps t")
-    ax1.set_ylabel("|dL/dw| = |t w^(t-1) h0|")
-    ax1.set_title(f"scalar: |dL/dw| at T={T} is {c['scalar'][-1]:.3g}")
-    ax1.legend(fontsize=8)
-    ax2.semilogy(c["t"], [max(v, tiny) for v in c["linear"]], "--", label="linear: ||W^t|| = s^t")
-    ax2.semilogy(c["t"], [max(v, tiny) for v in c["tanh"]], "o-", label="tanh RNN")
+    ax1.set_ylabel(r"$|\mathrm{d}L/\mathrm{d}w| = t\,|w|^{t-1}$")
+    ax1.set_title(f"scalar, w = {w:g}: {view.grad:.3g} at T = {T}")
+    ax2.semilogy(*_positive(c["t"], c["linear"]), "--", label=r"linear $s^t$")
+    ax2.semilogy(*_positive(c["t"], c["tanh"]), "o-", markersize=3, label="tanh RNN")
     ax2.set_xlabel("number of steps t")
-    ax2.set_ylabel("||dh_t/dh_0||_2")
-    ax2.set_title(f"matrix W = s Q, s = {scale:g}")
-    ax2.legend(fontsize=8)
+    ax2.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
+    ax2.set_title(f"matrix W = sQ, s = {scale:g}")
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     fig.tight_layout()
-    plt.show()
-    return {"grad": c["scalar"][-1], "linear": c["linear"][-1], "tanh": c["tanh"][-1]}
+    return fig, view
 
 
-def wT_explorer(w: float = 2.0, T: int = 5, scale: float = 1.0) -> Any:
-    """Sliders for w (-3..3), T (1..100) and the matrix scale s (0..5) redrawing ``plot_wT``."""
+def explore_wT(w: float = 2.0, T: int = 5, scale: float = 1.0) -> Any:
+    """ipywidgets: sliders for w (-3..3), T (1..100) and the matrix scale s (0..5) redraw
+    :func:`plot_wT`."""
     import ipywidgets as widgets
+    import matplotlib.pyplot as plt
 
     w = check_float("w", w, minimum=-3.0, maximum=3.0)
     T = check_int("T", T, minimum=1, maximum=100)
@@ -90,6 +109,7 @@ def wT_explorer(w: float = 2.0, T: int = 5, scale: float = 1.0) -> Any:
 
     def show(w: float, T: int, scale: float) -> None:
         plot_wT(w, T, scale)
+        plt.show()
 
     return widgets.interactive(
         show,
@@ -97,3 +117,66 @@ def wT_explorer(w: float = 2.0, T: int = 5, scale: float = 1.0) -> Any:
         T=widgets.IntSlider(value=T, min=1, max=100, description="T"),
         scale=widgets.FloatSlider(value=scale, min=0.0, max=5.0, step=0.05, description="scale s"),
     )
+
+
+#: the website's grid: the curves for t = 1..WEB_T, w = -2, -1.9, ..., 2 and s = 0, 0.1, ..., 3
+WEB_T = 60
+WEB_WS = tuple(round(-2.0 + 0.1 * i, 1) for i in range(41))
+WEB_SCALES = tuple(round(0.1 * i, 1) for i in range(31))
+
+
+def scalar_state(w: float) -> dict:
+    """The website's state of the scalar panel for one w."""
+    c = wT_curves(w, WEB_T, 1.0)
+    t, v = _positive(c["t"], c["scalar"])
+    return {"data": {"scalar": {"t": t, "g": rounded(v)}},
+            "text": f"scalar, w = {w:g}: |dL/dw| = {c['scalar'][-1]:.3g} at T = {WEB_T}"}
+
+
+def matrix_state(scale: float) -> dict:
+    """The website's state of the matrix panel for one scale s."""
+    c = wT_curves(1.0, WEB_T, scale)
+    t_lin, lin = _positive(c["t"], c["linear"])
+    t_tanh, tanh = _positive(c["t"], c["tanh"])
+    return {"data": {"linear": {"t": t_lin, "g": rounded(lin)},
+                     "tanh": {"t": t_tanh, "g": rounded(tanh)}},
+            "text": (f"matrix W = sQ, s = {scale:g}: at T = {WEB_T}, linear {c['linear'][-1]:.3g}, "
+                     f"tanh RNN {c['tanh'][-1]:.3g}")}
+
+
+def web_wT(w: float = 2.0, scale: float = 1.0) -> LiveFigure:
+    """The live figure of :func:`plot_wT` with T = WEB_T for every w in ``WEB_WS`` and s in
+    ``WEB_SCALES`` (the two panels have their own slider)."""
+    from bokeh.models import ColumnDataSource
+
+    if w not in WEB_WS:
+        raise ValueError(f"w must be one of WEB_WS (-2, -1.9, ..., 2), got {w!r}")
+    if scale not in WEB_SCALES:
+        raise ValueError(f"scale must be one of WEB_SCALES (0, 0.1, ..., 3), got {scale!r}")
+    sources = {"scalar": ColumnDataSource(), "linear": ColumnDataSource(),
+               "tanh": ColumnDataSource()}
+    ts = [float(t) for t in range(1, WEB_T + 1)]
+    fig_s = plain_figure(270, y_axis_type="log", y_range=(1e-12, 1e20), x_range=(0, WEB_T + 1),
+                         x_axis_label="number of steps t", y_axis_label="|dL/dw| = t |w|^(t−1)",
+                         title="scalar recurrence (dashed: |w| = 1, grows like t)")
+    fig_s.line(ts, ts, color="#888888", line_dash="dashed", line_width=1.5)
+    fig_s.line("t", "g", source=sources["scalar"], color="#1f77b4", line_width=2)
+    fig_s.scatter("t", "g", source=sources["scalar"], color="#1f77b4", size=4)
+    fig_m = plain_figure(270, y_axis_type="log", y_range=(1e-20, 1e30), x_range=(0, WEB_T + 1),
+                         x_axis_label="number of steps t", y_axis_label="‖∂h_t/∂h_0‖₂",
+                         title="16-unit RNN, W = sQ (dashed: linear sᵗ; dots: tanh RNN)")
+    fig_m.line("t", "g", source=sources["linear"], color="#888888", line_dash="dashed",
+               line_width=2)
+    fig_m.line("t", "g", source=sources["tanh"], color="#ff7f0e", line_width=2)
+    fig_m.scatter("t", "g", source=sources["tanh"], color="#ff7f0e", size=4)
+    w_slider = index_slider("w (scalar recurrence)", [f"{v:g}" for v in WEB_WS],
+                            WEB_WS.index(w), "control-w")
+    s_slider = index_slider("matrix scale s", [f"{v:g}" for v in WEB_SCALES],
+                            WEB_SCALES.index(scale), "control-scale")
+    groups = [Group([w_slider], {str(i): scalar_state(v) for i, v in enumerate(WEB_WS)},
+                    str(WEB_WS.index(w))),
+              Group([s_slider], {str(i): matrix_state(v) for i, v in enumerate(WEB_SCALES)},
+                    str(WEB_SCALES.index(scale)))]
+    n = len(WEB_WS) + len(WEB_SCALES)
+    return explorer_figure(groups, sources, [fig_s, fig_m], "wt",
+                           f"live figure: {n} precomputed curves (website only)")
