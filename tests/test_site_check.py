@@ -75,7 +75,8 @@ TEX = PAGE.format(
 <p id="dollar">A stray dollar: $x + 1 has lost its partner.</p>
 <p id="command">A lost command: clip by max(1, \\lVert g\\rVert / c).</p>
 <p id="power">Plain-text math: the gradient is T w^(T-1) h_0.</p>
-<p id="index">Plain-text index: h_{t-1} feeds the next step.</p>""")
+<p id="index">Plain-text index: h_{t-1} feeds the next step.</p>
+<p id="caret">A caret power: the rule says w^T.</p>""")
 
 LANG = PAGE.format(
     title="languages",
@@ -164,9 +165,9 @@ def test_stray_tex_is_reported(browser_report):
     tex = [i.detail for i in issues if i.page == "tex.html" and i.kind == "tex"]
     for fragment in ('"$" in: A stray dollar', '"\\lVert" in: A lost command',
                      '"^(" in: Plain-text math', '"_{" in: Plain-text index',
-                     "in the page title"):
+                     '"w^T" in: A caret power', "in the page title"):
         assert any(fragment in d for d in tex), (fragment, tex)
-    assert len(tex) == 5, tex
+    assert len(tex) == 6, tex
 
 
 @needs_chromium

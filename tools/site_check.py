@@ -8,7 +8,8 @@
 For every page it reports:
   math      a formula left as raw LaTeX ($$, \\(, \\[, \\begin{...}) or a MathJax error;
   tex       visible text outside math and code with a stray $, a TeX command (\\max, \\lVert,
-            \\frac, ...) or plain-text math (^( or _{), in the page or in its <title>; quoted
+            \\frac, ...) or plain-text math (^(, _{ or a caret power such as w^T), in the
+            page or in its <title>; quoted
             source material (class `source-original`, shown verbatim on purpose) is exempt;
   lang      text in Cyrillic, CJK or Bengali script whose nearest `lang` attribute is not ru, zh
             or bn respectively (a screen reader and the font fallback would read it as English);
@@ -65,7 +66,7 @@ KNOWN_CONSOLE_ERRORS = {
 }
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$\\[A-Za-z]")
 # TeX that escaped typesetting: a dollar sign, a control word, or math typed as plain text
-STRAY_TEX = re.compile(r"\$|\\[A-Za-z]+|\^\(|_\{")
+STRAY_TEX = re.compile(r"\$|\\[A-Za-z]+|\^\(|_\{|[A-Za-z0-9)]\^[A-Za-z0-9]")
 # scripts that need a lang attribute, and the lang each needs (primary subtag)
 SCRIPTS = {"ru": "[\\u0400-\\u04FF]", "zh": "[\\u3040-\\u30FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uF900-\\uFAFF]",
            "bn": "[\\u0980-\\u09FF]"}
