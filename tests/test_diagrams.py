@@ -77,4 +77,4 @@ def test_bad_names_and_folders(tmp_path):
 def test_draw_returns_one_figure_per_name():
     for name in diagrams.DIAGRAMS:
         fig = diagrams.draw(name)
-        assert fig.get_figwidth() == pytest.approx(diagrams.WIDTH)
+        assert fig.get_figwidth() == pytest.approx(diagrams.SHRINK * diagrams.WIDTH)

@@ -14,7 +14,9 @@ every run (fixed ``svg.hashsalt``, no date, text drawn as paths so no font is ne
 ``write_all(folder)`` writes every ``<name>.svg``. ``tools/draw_diagrams.py`` calls it for
 ``book/figures/diagrams/``, and a test checks that the committed files are what the code draws.
 
-Sizes: 6.8 in wide (the book's 688 px column), text 13-16 pt (at least 9 px on a 390 px phone).
+Sizes: drawn on a 6.8-unit-wide grid and saved at 0.8 in per unit (5.44 in), so when the SVG
+fills the 688 px column its 12-17 pt text is 15-21 pt relative to the column: at least 16 px
+there and about 9-12 px on a 390 px phone.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangl
 
 from ._checks import check_choice, check_float
 
-WIDTH = 6.8  # inches: the book's column
+WIDTH = 6.8  # inches of drawing space (data units), the book's column
+SHRINK = 0.8  # the saved figure is SHRINK * WIDTH wide: text is 1/SHRINK larger on the page
 # colours (Okabe-Ito): readable for colour-blind readers and in print
 INK = "#222222"
 FORWARD = "#555555"
@@ -53,7 +56,7 @@ STYLE = {
 
 def _canvas(height: float, xlim: tuple[float, float], ylim: tuple[float, float]):
     """A blank figure whose single axes spans it, in data units (equal aspect)."""
-    fig = Figure(figsize=(WIDTH, height))
+    fig = Figure(figsize=(SHRINK * WIDTH, SHRINK * height))
     fig.patch.set_facecolor("white")
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(*xlim)
@@ -95,15 +98,16 @@ def chain_of_factors() -> Figure:
     for a, b in zip(xs[:-1], xs[1:], strict=True):
         _arrow(ax, (a + 0.48, y + 0.12), (b - 0.48, y + 0.12), FORWARD)
         _arrow(ax, (b - 0.48, y - 0.12), (a + 0.48, y - 0.12), BACKWARD, width=2.2)
-    ax.text(0.05, 2.95, "forward", size=13, color=FORWARD, va="top")
-    ax.text(0.05, 1.75, "backward", size=13, color=BACKWARD, va="center")
+    ax.text((xs[0] + xs[1]) / 2, y + 0.45, "forward", size=12, color=FORWARD, ha="center")
+    ax.text((xs[0] + xs[1]) / 2, y - 0.85, "backward", size=12, color=BACKWARD, ha="center",
+            va="center")
     for (a, b), t in zip(zip(xs[:-1], xs[1:], strict=True),
                          ["$J_1$", "$J_2$", r"$J_3\cdots J_L$", ""], strict=True):
         ax.text((a + b) / 2, y - 0.5, t, ha="center", va="center", size=15, color=BACKWARD)
-    ax.text(3.4, 1.1, r"$\partial \mathcal{L}/\partial h_0 = "
+    ax.text(3.4, 0.95, r"$\partial \mathcal{L}/\partial h_0 = "
             r"\partial \mathcal{L}/\partial h_L \cdot J_L \cdots J_2\, J_1$",
             ha="center", va="center", size=17, color=BACKWARD)
-    ax.text(3.4, 0.35, r"$J_l = \mathrm{diag}(\varphi'(z_l))\, W_l$:   "
+    ax.text(3.4, 0.3, r"$J_l = \mathrm{diag}(\varphi'(z_l))\, W_l$:   "
             r"factors $<1$ vanish,  $>1$ explode",
             ha="center", va="center", size=13, color=INK)
     return fig
@@ -120,11 +124,11 @@ def unrolled_recurrence() -> Figure:
         if t == r"$\cdots$":
             ax.text(x, y, t, ha="center", va="center", size=18)
         else:
-            _box(ax, x, y, t, w=0.9 if "h_T" in t else 0.75, h=0.6)
+            _box(ax, x, y, t, w=0.85 if "h_T" in t else 0.68, h=0.6)
     for i, (a, b) in enumerate(zip(xs[:-1], xs[1:], strict=True)):
         hot = i == 3
         color = HIGHLIGHT if hot else FORWARD
-        _arrow(ax, (a + 0.42, y), (b - 0.42, y), color, width=3.0 if hot else 1.6)
+        _arrow(ax, (a + 0.36, y), (b - 0.36, y), color, width=3.0 if hot else 1.6)
         ax.text((a + b) / 2, y + 0.45, r"$\times w$", ha="center", va="center", size=14,
                 color=color)
     ax.text(3.4, 1.2, r"$\partial/\partial w$ of one edge: $w^{T-t}\, h_{t-1} = w^{T-1} h_0$",
@@ -138,43 +142,43 @@ def lstm_cell() -> Figure:
     """An LSTM cell (Hochreiter and Schmidhuber 1997). The memory path along the top,
     c_t = f_t * c_{t-1} + i_t * g_t, is additive: dc_t/dc_{t-1} = f_t, with no weight matrix and
     no squashing on the way, so a gradient can cross many steps when f_t is near 1."""
-    fig, ax = _canvas(3.9, (0, 6.8), (0, 3.9))
+    fig, ax = _canvas(3.5, (-0.9, 7.3), (-0.15, 4.05))
     top, bottom = 3.1, 0.85
     # the cell body
     ax.add_patch(FancyBboxPatch((0.9, 0.45), 5.0, 3.15, boxstyle="round,pad=0.02,rounding_size=0.2",
                                 facecolor="#FAFAFA", edgecolor="#999999", linewidth=1.2))
     # the memory path
-    ax.text(0.05, top, "$c_{t-1}$", ha="left", va="center", size=15, color=HIGHLIGHT)
-    _arrow(ax, (0.7, top), (2.08, top), HIGHLIGHT, width=3.2, style="-")
+    ax.text(0.45, top, "$c_{t-1}$", ha="right", va="center", size=15, color=HIGHLIGHT)
+    _arrow(ax, (0.55, top), (2.08, top), HIGHLIGHT, width=3.2, style="-")
     _op(ax, 2.3, top, r"$\times$", HIGHLIGHT)
     _arrow(ax, (2.52, top), (3.88, top), HIGHLIGHT, width=3.2, style="-")
     _op(ax, 4.1, top, "$+$", HIGHLIGHT)
     _arrow(ax, (4.32, top), (6.2, top), HIGHLIGHT, width=3.2)
     ax.text(6.25, top, "$c_t$", ha="left", va="center", size=15, color=HIGHLIGHT)
-    ax.text(3.2, top + 0.38, r"$c_t = f_t \odot c_{t-1} + i_t \odot g_t$", ha="center",
+    ax.text(3.4, top + 0.75, r"$c_t = f_t \odot c_{t-1} + i_t \odot g_t$", ha="center",
             va="center", size=13, color=HIGHLIGHT)
     # gates from [h_{t-1}, x_t]
-    gates = [(2.3, r"$f_t\;\sigma$"), (3.2, r"$i_t\;\sigma$"), (4.2, r"$g_t\,\tanh$"),
-             (5.2, r"$o_t\;\sigma$")]
+    gates = [(2.3, r"$f_t\;\sigma$"), (3.25, r"$i_t\;\sigma$"), (4.25, r"$g_t\,\tanh$"),
+             (5.25, r"$o_t\;\sigma$")]
     for x, t in gates:
-        _box(ax, x, 1.55, t, w=0.86, h=0.5, size=13)
-    _arrow(ax, (0.2, bottom), (5.2, bottom), FORWARD, style="-")
-    ax.text(0.05, bottom - 0.3, "$h_{t-1}, x_t$", ha="left", va="center", size=14)
+        _box(ax, x, 1.55, t, w=0.88 if "tanh" in t else 0.8, h=0.5, size=12)
+    _arrow(ax, (0.55, bottom), (5.25, bottom), FORWARD, style="-")
+    ax.text(0.45, bottom, "$h_{t-1}, x_t$", ha="right", va="center", size=14)
     for x, _ in gates:
         _arrow(ax, (x, bottom), (x, 1.3), FORWARD)
     _arrow(ax, (2.3, 1.8), (2.3, top - 0.22), FORWARD)          # f_t into the product
     _op(ax, 3.7, 2.35, r"$\times$")                               # i_t * g_t
-    _arrow(ax, (3.2, 1.8), (3.55, 2.2), FORWARD)
-    _arrow(ax, (4.2, 1.8), (3.85, 2.2), FORWARD)
+    _arrow(ax, (3.25, 1.8), (3.55, 2.2), FORWARD)
+    _arrow(ax, (4.25, 1.8), (3.85, 2.2), FORWARD)
     _arrow(ax, (3.86, 2.5), (4.0, top - 0.2), FORWARD)
     # output h_t = o_t * tanh(c_t)
-    _op(ax, 5.2, 2.35, r"$\times$")
-    _arrow(ax, (5.2, 1.8), (5.2, 2.13), FORWARD)
-    _arrow(ax, (5.5, top), (5.35, 2.53), FORWARD)
+    _op(ax, 5.25, 2.35, r"$\times$")
+    _arrow(ax, (5.25, 1.8), (5.25, 2.13), FORWARD)
+    _arrow(ax, (5.55, top), (5.4, 2.53), FORWARD)
     ax.text(5.62, 2.72, r"$\tanh$", size=12, ha="left", va="center", color=FORWARD)
-    _arrow(ax, (5.42, 2.35), (6.2, 2.35), FORWARD)
+    _arrow(ax, (5.47, 2.35), (6.2, 2.35), FORWARD)
     ax.text(6.25, 2.35, "$h_t$", ha="left", va="center", size=15)
-    ax.text(3.4, 0.18, r"memory path: $\partial c_t/\partial c_{t-1} = f_t$ (no $W$, no squashing)",
+    ax.text(3.4, 0.1, r"memory path: $\partial c_t/\partial c_{t-1} = f_t$ (no $W$, no squashing)",
             ha="center", va="center", size=13, color=HIGHLIGHT)
     return fig
 
@@ -250,7 +254,7 @@ def clipping_2d(gradient: Sequence[float] = (2.4, 0.8), threshold: float = 1.0) 
     geo = clipping_geometry(gradient, threshold)
     gx, gy = geo["g"]
     c = geo["threshold"]
-    fig = Figure(figsize=(WIDTH, 3.3))
+    fig = Figure(figsize=(SHRINK * WIDTH, SHRINK * 3.6))
     fig.patch.set_facecolor("white")
     span = max(abs(gx), abs(gy), c) * 1.12
     panels = [("norm clipping", "by_norm", "angle_by_norm"),
