@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 
-.PHONY: help venv install-env book test outputs bench lab homework grade site-check lint clean
+.PHONY: help venv install-env book test outputs bench lab homework grade variants nbgrader-venv nbgrader-check site-check lint clean
 
 help:
 	@echo "make book        build the website into _build/html (executes every notebook)"
@@ -13,7 +13,9 @@ help:
 	@echo "make bench       time every notebook and the site build; writes docs/benchmarks.md"
 	@echo "make lab         open the notebooks in JupyterLab"
 	@echo "make homework    regenerate the student copies of the homework from the masters"
-	@echo "make grade SUBMISSIONS=dir   grade a folder of submitted notebooks into grades.csv"
+	@echo "make variants SECRET=file ROSTER=roster.csv OUT=handout   one homework variant per student"
+	@echo "make grade SUBMISSIONS=dir [SECRET=file ROSTER=roster.csv]   grade in a sandbox into grades.csv"
+	@echo "make nbgrader-check   run the homework through nbgrader (its own venv, .venv-nbgrader)"
 	@echo "make site-check  open the built site in headless Chromium and check every page"
 	@echo "make lint        ruff over gradlab, tests, tools, the book's notebooks and the homework"
 
@@ -57,8 +59,25 @@ homework: venv
 	$(BIN)/python tools/make_homework.py
 
 grade: venv
-	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=path/to/folder [OUT=grades.csv]"; exit 2)
-	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)"
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=folder [SECRET=file] [ROSTER=roster.csv] [OUT=grades.csv]"; exit 2)
+	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)" \
+	  $(if $(SECRET),--secret-file "$(SECRET)") $(if $(ROSTER),--roster "$(ROSTER)")
+
+variants: venv
+	@test -n "$(SECRET)" -a -n "$(ROSTER)" -a -n "$(OUT)" || (echo "usage: make variants SECRET=file ROSTER=roster.csv OUT=folder"; exit 2)
+	$(BIN)/python tools/make_homework.py --secret-file "$(SECRET)" --roster "$(ROSTER)" --out "$(OUT)"
+
+# nbgrader pins an older Jupyter stack: it gets its own venv, never requirements.txt
+NBGRADER_VENV ?= .venv-nbgrader
+nbgrader-venv: $(NBGRADER_VENV)/.installed
+
+$(NBGRADER_VENV)/.installed: homework/nbgrader/requirements.txt
+	@test -x $(NBGRADER_VENV)/bin/python || $(PYTHON) -m venv $(NBGRADER_VENV)
+	$(NBGRADER_VENV)/bin/python -m pip install --quiet -r homework/nbgrader/requirements.txt
+	@touch $@
+
+nbgrader-check: venv nbgrader-venv
+	$(BIN)/python tools/nbgrader_check.py --nbgrader-venv $(NBGRADER_VENV)
 
 site-check: venv
 	$(BIN)/python tools/site_check.py
