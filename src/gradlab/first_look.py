@@ -35,7 +35,7 @@ def sigmoid_vs_relu(depth: int = 20, width: int = 64, steps: int = 200, lr: floa
                     batch_size: int = 64, every: int = 10, seed: int = 0) -> dict[str, Any]:
     """Measure both networks (see the module docstring).
 
-    Returns ``{"depth": depth, "steps": [0, every, ..., steps], "n_classes": K, "ln_k": ln K,
+    Returns ``{"depth": depth, "width": width, "steps": [0, every, ..., steps], "n_classes": K, "ln_k": ln K,
     "nets": {label: {"grad_norms": [...], "loss": [...], "accuracy": a}}}``.
     """
     from ._checks import check_float
@@ -49,7 +49,7 @@ def sigmoid_vs_relu(depth: int = 20, width: int = 64, steps: int = 200, lr: floa
     seed = check_int("seed", seed, minimum=0)
     data = load_digits_split()
     n_classes = int(data.y_train.max()) + 1
-    out: dict[str, Any] = {"depth": depth, "steps": list(range(0, steps + 1, every)),
+    out: dict[str, Any] = {"depth": depth, "width": width, "steps": list(range(0, steps + 1, every)),
                            "n_classes": n_classes, "ln_k": math.log(n_classes), "nets": {}}
     for label, (activation, init) in NETWORKS.items():
         net = deep_mlp(depth, width, activation=activation, init=init, seed=seed)
