@@ -3,6 +3,8 @@
 Modules (one idea each), in the order the course meets them:
 
     notebook        setup_notebook(): seeds, one torch thread, figure defaults; glue()
+    first_look      the opening picture: deep sigmoid vs ReLU+He networks         (intro)
+    diagrams        the course's diagrams as reproducible SVG files               (ch. 2-4)
     descent         gradient descent on quadratics                                (ch. 1)
     descent_explorer  the chapter 1 explorers: learning-rate boundary, 2-D descent (ch. 1)
     numgrad         numerical gradients: forward and central finite differences   (ch. 1)
