@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 
-.PHONY: help venv install-env book test outputs bench lab homework grade variants nbgrader-venv nbgrader-check site-check lint clean
+.PHONY: help venv install-env book test outputs bench lab homework grade variants nbgrader-venv nbgrader-check site-check fonts lint clean
 
 help:
 	@echo "make book        build the website into _build/html (executes every notebook)"
@@ -17,6 +17,7 @@ help:
 	@echo "make grade SUBMISSIONS=dir [SECRET=file ROSTER=roster.csv]   grade in a sandbox into grades.csv"
 	@echo "make nbgrader-check   run the homework through nbgrader (its own venv, .venv-nbgrader)"
 	@echo "make site-check  open the built site in headless Chromium and check every page"
+	@echo "make fonts       re-subset the shipped Noto fonts after adding Chinese text (tools/make_fonts.py)"
 	@echo "make lint        ruff over gradlab, tests, tools, the book's notebooks and the homework"
 
 # The environment is current when the stamp holds the hash of requirements.txt and pyproject.toml:
@@ -82,6 +83,9 @@ nbgrader-check: venv nbgrader-venv
 site-check: venv
 	$(BIN)/python tools/site_check.py
 	$(BIN)/python tools/explorer_check.py
+
+fonts: venv
+	$(BIN)/python tools/make_fonts.py
 
 lint: venv
 	$(BIN)/ruff check src tests tools book homework
