@@ -88,7 +88,7 @@ fonts: venv
 	$(BIN)/python tools/make_fonts.py
 
 lint: venv
-	$(BIN)/ruff check src tests tools book homework
+	$(BIN)/ruff check src tests tools book homework _ext
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
