@@ -211,7 +211,8 @@ class TrainingMonitor:
                 name = self.layer_names[i]
                 ax.plot(steps, self.history[key][name], color=c, lw=1.4,
                         label=f"layer {i + 1}" + (" (head)" if i == n - 1 else ""))
-            ax.set(ylabel=label, yscale="log")
+            ax.set(ylabel=label)
+            ax.set_yscale("log", nonpositive="mask")  # a zero (no change) leaves a gap
         axes[1].set_title("gradient norm per layer")
         axes[2].set_title("update-to-weight ratio per layer")
         axes[2].set_xlabel("optimizer step")
