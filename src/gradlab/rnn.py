@@ -70,7 +70,7 @@ def make_rnn(cell: str, input_size: int, hidden_size: int, *, seed: int = 0,
     return model.to(dtype)
 
 
-def _check_rnn(rnn: object) -> nn.RNNBase:
+def _check_torch_rnn(rnn: object) -> nn.RNNBase:
     if not isinstance(rnn, (nn.RNN, nn.LSTM, nn.GRU)):
         raise TypeError(f"rnn must be a torch.nn.RNN, nn.LSTM or nn.GRU, got {type(rnn).__name__}")
     if not rnn.batch_first or rnn.num_layers != 1 or rnn.bidirectional:
@@ -106,7 +106,7 @@ def random_sequence(T: int, input_size: int, *, seed: int = 0,
 
 def input_grad_norms(rnn: nn.RNNBase, x: torch.Tensor, *, seed: int = 0) -> list[float]:
     """[||dL/dx_1||, ..., ||dL/dx_T||] for L = u . h_T, u a unit vector drawn with ``seed``."""
-    rnn = _check_rnn(rnn)
+    rnn = _check_torch_rnn(rnn)
     x = _check_sequence(x, rnn)
     seed = check_int("seed", seed, minimum=0)
     x = x.detach().clone().requires_grad_(True)
@@ -119,7 +119,7 @@ def input_grad_norms(rnn: nn.RNNBase, x: torch.Tensor, *, seed: int = 0) -> list
 
 def state_jacobian_norm(rnn: nn.RNNBase, x: torch.Tensor) -> float:
     """||dh_T/dh_0||_F at h_0 = 0 (and c_0 = 0 for the LSTM, held fixed) along the input x."""
-    rnn = _check_rnn(rnn)
+    rnn = _check_torch_rnn(rnn)
     x = _check_sequence(x, rnn).detach()
     H = rnn.hidden_size
     h0 = torch.zeros(1, 1, H, dtype=x.dtype)
