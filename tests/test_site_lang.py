@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -83,3 +84,54 @@ def test_front_matter_lang_must_be_known():
     app, env = app_with("fr")
     with pytest.raises(ValueError, match="lang must be one of"):
         site_lang.check_front_matter(app, env)
+
+
+@pytest.fixture(scope="module")
+def tiny_build(tmp_path_factory) -> Path:
+    """A three-page Sphinx project (MyST) built with the extension, the way the book uses it."""
+    from sphinx.cmd.build import build_main
+
+    src = tmp_path_factory.mktemp("src")
+    (src / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'site_lang']\n"
+        "language = 'en'\nhtml_theme = 'basic'\n", encoding="utf-8")
+    (src / "index.md").write_text(
+        "# Course\n\n```{toctree}\nzh\nbn\n```\n\nSee {doc}`zh`.\n\n"
+        "```{container} lang-ru\nЗатухающий градиент.\n```\n", encoding="utf-8")
+    (src / "zh.md").write_text("---\nlang: zh\n---\n\n# 速查表\n\n什么是梯度消失？\n", encoding="utf-8")
+    (src / "bn.md").write_text("---\nlang: bn\n---\n\n# উত্তর\n\nগ্রেডিয়েন্ট ক্লিপিং।\n",
+                               encoding="utf-8")
+    out = tmp_path_factory.mktemp("html")
+    assert build_main(["-q", "-b", "html", str(src), str(out)]) == 0
+    return out
+
+
+def search_index(out: Path) -> dict:
+    text = (out / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(text[text.index("(") + 1:text.rindex(")")])
+
+
+def test_built_pages_carry_their_language(tiny_build):
+    assert '<html lang="zh"' in (tiny_build / "zh.html").read_text(encoding="utf-8")
+    assert '<html lang="bn"' in (tiny_build / "bn.html").read_text(encoding="utf-8")
+    index = (tiny_build / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in index
+    assert re.search(r'<div class="lang-ru[^"]*" lang="ru">', index)
+    assert re.search(r'<a [^>]*href="zh.html"[^>]* lang="zh">速查表</a>', index)
+
+
+def test_built_search_finds_chinese_and_bengali(tiny_build):
+    data = search_index(tiny_build)
+    zh = data["docnames"].index("zh")
+    bn = data["docnames"].index("bn")
+
+    def docs(term):
+        hits = data["terms"].get(term, data["titleterms"].get(term))
+        return hits if isinstance(hits, list) else [hits]
+
+    assert zh in docs("梯度") and zh in docs("消失")
+    assert bn in docs("গ্রেডিয়েন্ট")
+    language_data = (tiny_build / "_static" / "language_data.js").read_text(encoding="utf-8")
+    assert "site_lang.py" in language_data, "the browser would split queries the old way"
