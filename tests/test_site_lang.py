@@ -135,3 +135,14 @@ def test_built_search_finds_chinese_and_bengali(tiny_build):
     assert bn in docs("গ্রেডিয়েন্ট")
     language_data = (tiny_build / "_static" / "language_data.js").read_text(encoding="utf-8")
     assert "site_lang.py" in language_data, "the browser would split queries the old way"
+
+
+def test_pages_that_paste_from_a_changed_notebook_are_reread():
+    from types import SimpleNamespace
+
+    env = SimpleNamespace(found_docs={"sheet", "ch2", "other"},
+                          site_lang_glue_sources={"sheet": {"ch2", "ch7"}})
+    assert site_lang.outdated_pasters(None, env, set(), {"ch2"}, set()) == ["sheet"]
+    assert site_lang.outdated_pasters(None, env, set(), {"other"}, set()) == []
+    site_lang.purge_glue_sources(None, env, "sheet")
+    assert site_lang.outdated_pasters(None, env, set(), {"ch2"}, set()) == []
