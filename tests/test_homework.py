@@ -322,6 +322,19 @@ def test_variant_copies_hold_their_numbers_and_no_solution(tmp_path):
 
 # ---------------------------------------------------------------- student copies
 
+def test_rendered_masters_pass_ruff(tmp_path):
+    """The masters are templates (ruff skips homework/masters); rendered, they must be clean."""
+    import subprocess
+
+    for path in MASTERS:
+        nb = make_homework.render_master(nbformat.read(path, as_version=4))
+        nbformat.write(nb, tmp_path / path.name)
+    ruff = Path(sys.executable).parent / "ruff"
+    run = subprocess.run([str(ruff), "check", "--config", str(ROOT / "pyproject.toml"),
+                          "--no-cache", str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_student_copy_is_in_sync_with_its_master(name):
     assert make_homework.stale_copies() == []

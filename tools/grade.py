@@ -16,7 +16,8 @@ notebook read-only, no view of other submissions, of tools/ or of the masters; e
 started is killed when it ends. Without bwrap the grader refuses to run unless you pass
 ``--unsafe-no-sandbox`` (then submissions run with your rights: only for your own notebooks).
 
-Time. Each answer cell and each question has its own time limit; a question that hangs is
+Time. Each answer cell (``--cell-timeout``; other cells such as imports get at least 120 s) and
+each question (``--question-timeout``) has its own time limit; a question that hangs is
 interrupted and marked "timeout", and the next questions are still graded (a kernel that ignores
 the interrupt is restarted and the submission's cells replayed).
 
@@ -499,7 +500,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--secret-file", type=Path, help="the secret the variants came from")
     parser.add_argument("--roster", type=Path, help="CSV with a student_id column")
     parser.add_argument("--class-variant", help="everyone has this one variant")
-    parser.add_argument("--cell-timeout", type=float, default=60.0, help="seconds per cell")
+    parser.add_argument("--cell-timeout", type=float, default=60.0,
+                        help="seconds per answer cell (other cells: at least 120 s)")
     parser.add_argument("--question-timeout", type=float, default=30.0,
                         help="seconds per question")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",

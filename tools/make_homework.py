@@ -46,8 +46,7 @@ BEGIN_SOLUTION = re.compile(r"^(\s*)#+\s*BEGIN SOLUTION\s*$")
 END_SOLUTION = re.compile(r"^\s*#+\s*END SOLUTION\s*$")
 BEGIN_HIDDEN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS\s*$")
 END_HIDDEN = re.compile(r"^\s*#+\s*END HIDDEN TESTS\s*$")
-STUB = ('raise NotImplementedError("replace this line with your answer; '
-        'the check below gives a hint")')
+STUB = 'raise NotImplementedError("replace this line with your answer")'
 
 
 class MarkerError(ValueError):

@@ -43,9 +43,12 @@ def learning_rate_runs(labels: str = "ABC") -> Figure:
             ws.append(ws[-1] - lr * 4.0 * ws[-1])
         runs[name] = ws
     fig, (ax_loss, ax_w) = plt.subplots(1, 2, figsize=(6.8, 3.4))
-    for name, ws in runs.items():
-        ax_loss.semilogy([2 * w**2 for w in ws], marker=".", label=f"run {name}")
-        ax_w.plot(ws, marker=".", label=f"run {name}")
+    styles = [dict(marker="o", markersize=5, linestyle="-"),
+              dict(marker="x", markersize=6, linestyle="--"),
+              dict(marker="s", markersize=3, linestyle=":")]
+    for (name, ws), style in zip(runs.items(), styles, strict=True):
+        ax_loss.semilogy([2 * w**2 for w in ws], label=f"run {name}", **style)
+        ax_w.plot(ws, label=f"run {name}", **style)
     ax_loss.set(xlabel="step k", ylabel="loss (log scale)")
     ax_w.set(xlabel="step k", ylabel="iterate $w_k$", ylim=(-3, 3))
     fig.legend(*ax_loss.get_legend_handles_labels(), loc="lower center", ncol=3,
