@@ -139,7 +139,9 @@ def subset(script: Script, chars: set[str]) -> int:
     options.flavor = "woff2"
     options.hinting = False                # screens scale these; hints are a third of the size
     options.desubroutinize = True          # CFF (CJK) subsets compress better under WOFF2
-    font = TTFont(NOTO / script.source, fontNumber=script.font_number, lazy=False)
+    # the source's timestamp is kept, so that the same text gives byte-identical files
+    font = TTFont(NOTO / script.source, fontNumber=script.font_number, lazy=False,
+                  recalcTimestamp=False)
     subsetter = ftsubset.Subsetter(options)
     have = set(TTFont(NOTO / script.source, fontNumber=script.font_number).getBestCmap())
     subsetter.populate(unicodes=sorted(({ord(c) for c in chars} | set(script.always)) & have))
