@@ -224,7 +224,8 @@ def _evaluate(q: Question, answer: Any) -> tuple[str, str]:
         value = answer() if callable(answer) else answer
         if q.qid.split(".")[0] in _VARIANT:
             _judge_value(Question(q.qid, q.kind, q.points, q.hint, ""), value)
-            return "recorded", f"answer recorded ({value!r}); your copy has its own numbers, " \
+            shown = value.strip() if isinstance(value, str) else f"{float(value):.6g}"
+            return "recorded", f"answer recorded ({shown}); your copy has its own numbers, " \
                                "so it is graded after you hand it in"
         message = _judge_value(q, value)
         return ("correct", "") if not message else ("wrong", message)
