@@ -3,7 +3,10 @@
 The browser tests build a tiny site by hand (no Sphinx): one page with a broken image, raw $$ math,
 broken internal links, a request to another host and a widget view without state; one page where
 everything is right (an image that loads, math typeset by the site's own MathJax, a working
-#anchor). Every fault must be reported, and nothing on the good page.
+#anchor); a page of stray TeX (a lone $, \\lVert, ^(, _{, w^T, TeX in the title); a page of
+Cyrillic, Chinese and Bengali text without the matching lang; and a page where code, quoted
+originals (class source-original) and correctly tagged scripts must pass. Every fault must be
+reported, and nothing on the good pages. Screenshots are taken of every page at both widths.
 """
 
 from __future__ import annotations
