@@ -14,6 +14,7 @@ import re
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import torch
 
 from gradlab import depth_explorer, descent, descent_explorer, webfig, wT_explorer
 from gradlab.depth_explorer import depth_profile
@@ -39,7 +40,13 @@ def descent_live():
 
 @pytest.fixture(scope="module")
 def depth_live():
-    return depth_explorer.web_depth()
+    # 150 small networks: one torch thread, as in the notebooks (threads only add overhead here)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return depth_explorer.web_depth()
+    finally:
+        torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +94,7 @@ def test_depth_states_equal_depth_profile(depth_live, depth, act, scale):
         positive = [v for v in p[key] if v > 0]
         assert close_lists(state["data"][key]["norm"], positive)
     assert state["text"].startswith(f"{activation}, {depth} layers")
-    assert f"{p['weight_grad'][0] / p['weight_grad'][-1]:.3g}" in state["text"]
+    assert webfig.readable(p["weight_grad"][0] / p["weight_grad"][-1]) in state["text"]
 
 
 def test_depth_grid_has_every_position(depth_live):
@@ -131,6 +138,11 @@ def test_live_html_is_the_same_on_every_run(step_live):
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}", step_live.html)
     assert "data-root-id=\"step_size-m" in step_live.html
     assert repr(step_live) == "live figure: 60 precomputed learning rates (website only)"
+
+
+def test_readable_numbers():
+    assert [webfig.readable(v) for v in (0.0115, 4.87e-06, 1.4e6, 9999.0, -5e-4, 0.0)] == [
+        "0.0115", "4.87×10⁻⁶", "1.4×10⁶", "1×10⁴", "-5×10⁻⁴", "0"]
 
 
 def test_rounded_keeps_digits_and_specials():

@@ -26,7 +26,7 @@ from ._checks import check_choice, check_float, check_int
 from .data import load_digits_split
 from .nets import deep_mlp, init_std
 from .probes import SATURATION_KINDS, GradientRecorder, saturation_fraction
-from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, rounded
+from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
 
 EXPLORER_ACTIVATIONS = SATURATION_KINDS  # sigmoid, tanh, relu
 
@@ -94,7 +94,7 @@ def _depth_view(p: dict[str, list[float]]) -> DepthView:
 
 def _depth_text(depth: int, activation: str, init_scale: float, view: DepthView) -> str:
     return (f"{activation}, {depth} layers, Xavier × {init_scale:.3g}: first/last layer "
-            f"gradient ratio {view.ratio:.3g}")
+            f"gradient ratio {readable(view.ratio)}")
 
 
 def plot_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float = 1.0):
@@ -204,8 +204,8 @@ def web_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float = 
                       line_width=2, line_dash="dashed")
     s_dots = fig.scatter("layer", "norm", source=sources["signal_grad"], color="#ff7f0e",
                          size=6, marker="square")
-    fig.add_layout(Legend(items=[LegendItem(label="weights ‖∂L/∂W_l‖", renderers=[w_line, w_dots]),
-                                 LegendItem(label="signal ‖∂L/∂z_l‖", renderers=[s_line, s_dots])],
+    fig.add_layout(Legend(items=[LegendItem(label="weights ‖∂L/∂Wₗ‖", renderers=[w_line, w_dots]),
+                                 LegendItem(label="signal ‖∂L/∂zₗ‖", renderers=[s_line, s_dots])],
                           orientation="horizontal", label_text_font_size="13px"), "below")
     depth_slider = Slider(start=WEB_DEPTHS[0], end=WEB_DEPTHS[-1], step=WEB_DEPTHS[1] - WEB_DEPTHS[0],
                           value=depth, title="depth (hidden layers)", name="control-depth",

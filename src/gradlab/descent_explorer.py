@@ -32,7 +32,7 @@ from .descent import (
     descend,
     losses,
 )
-from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, rounded
+from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
 
 # ------------------------------------------------------------------ the learning-rate boundary
 
@@ -72,7 +72,7 @@ def step_size_path(alpha: float, L: float = STEP_L, theta0: float = STEP_THETA0,
 def _step_text(view: StepSizeView) -> str:
     return (f"α = {view.alpha:.3g} = {view.alpha / view.critical:.2f} × 2/L: each step multiplies "
             f"the error by {view.factor:+.3g}; after {STEP_STEPS} steps |θ| = "
-            f"{view.final_error:.3g}, so descent {view.verdict}")
+            f"{readable(view.final_error)}, so descent {view.verdict}")
 
 
 def plot_step_size(alpha: float = 0.45, L: float = STEP_L):
@@ -147,7 +147,7 @@ def web_step_size(alpha: float = 0.45) -> LiveFigure:
     fig_j.line("theta", "J", source=sources["iterates"], color="#d62728", line_width=1.5)
     fig_j.scatter("theta", "J", source=sources["iterates"], color="#d62728", size=6)
     fig_e = plain_figure(230, y_axis_type="log", y_range=(1e-12, 1e4), x_range=(-0.5, 20.5),
-                         x_axis_label="step k", y_axis_label="error |θ_k|",
+                         x_axis_label="step k", y_axis_label="error |θₖ|",
                          title="error per step (log scale; 1 = where it started)")
     fig_e.add_layout(Span(location=1.0, dimension="width", line_color="#555555", line_dash="dashed"))
     fig_e.line("k", "err", source=sources["errors"], color="#1f77b4", line_width=1.5)
@@ -266,7 +266,7 @@ def descent_state(alpha: float, A: Any = DEFAULT_A, theta0: Any = DEFAULT_THETA0
     loss = losses(mat, path)
     ok = np.all(np.isfinite(path), axis=1) & np.isfinite(loss)
     text = (f"α = {alpha:.3g} = {alpha / view.critical:.2f} × 2/L: loss after {steps} steps "
-            f"{view.final_loss:.3g} (start {loss[0]:.3g}), so descent {view.verdict}")
+            f"{readable(view.final_loss)} (start {readable(loss[0])}), so descent {view.verdict}")
     return {"data": {"path": {"t1": rounded(path[ok, 0]), "t2": rounded(path[ok, 1])},
                      "loss": {"k": [float(k) for k in np.arange(loss.size)[ok]],
                               "J": rounded(loss[ok])}},
@@ -295,7 +295,7 @@ def web_descent(alpha: float = DEFAULT_ALPHA) -> LiveFigure:
     fig_p.line("t1", "t2", source=sources["path"], color="#d62728", line_width=1.5)
     fig_p.scatter("t1", "t2", source=sources["path"], color="#d62728", size=5)
     fig_l = plain_figure(230, y_axis_type="log", x_axis_label="step k",
-                         y_axis_label="loss J(θ_k)", title="loss per step (log scale)")
+                         y_axis_label="loss J(θₖ)", title="loss per step (log scale)")
     fig_l.line("k", "J", source=sources["loss"], color="#1f77b4", line_width=1.5)
     fig_l.scatter("k", "J", source=sources["loss"], color="#1f77b4", size=5)
     slider = index_slider("learning rate α", [f"{a:.3f}" for a in DESCENT_ALPHAS],

@@ -20,7 +20,7 @@ import torch
 from ._checks import check_float, check_int
 from .recurrence import grad_closed_form
 from .rnn_jacobian import rnn_jacobian_norms, scaled_orthogonal
-from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, rounded
+from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
 
 _N, _M = 16, 4  # RNN width and input size of the explorer's network
 
@@ -84,7 +84,7 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     ax1.semilogy(c["t"], c["t"], "--", color="gray", label="|w| = 1 (grows like t)")
     ax1.set_xlabel("number of steps t")
     ax1.set_ylabel(r"$|\mathrm{d}L/\mathrm{d}w| = t\,|w|^{t-1}$")
-    ax1.set_title(f"scalar, w = {w:g}: {view.grad:.3g} at T = {T}")
+    ax1.set_title(f"scalar, w = {w:g}: {readable(view.grad)} at T = {T}")
     ax2.semilogy(*_positive(c["t"], c["linear"]), "--", label=r"linear $s^t$")
     ax2.semilogy(*_positive(c["t"], c["tanh"]), "o-", markersize=3, label="tanh RNN")
     ax2.set_xlabel("number of steps t")
@@ -130,7 +130,7 @@ def scalar_state(w: float) -> dict:
     c = wT_curves(w, WEB_T, 1.0)
     t, v = _positive(c["t"], c["scalar"])
     return {"data": {"scalar": {"t": t, "g": rounded(v)}},
-            "text": f"scalar, w = {w:g}: |dL/dw| = {c['scalar'][-1]:.3g} at T = {WEB_T}"}
+            "text": f"scalar, w = {w:g}: |dL/dw| = {readable(c['scalar'][-1])} at T = {WEB_T}"}
 
 
 def matrix_state(scale: float) -> dict:
@@ -140,8 +140,8 @@ def matrix_state(scale: float) -> dict:
     t_tanh, tanh = _positive(c["t"], c["tanh"])
     return {"data": {"linear": {"t": t_lin, "g": rounded(lin)},
                      "tanh": {"t": t_tanh, "g": rounded(tanh)}},
-            "text": (f"matrix W = sQ, s = {scale:g}: at T = {WEB_T}, linear {c['linear'][-1]:.3g}, "
-                     f"tanh RNN {c['tanh'][-1]:.3g}")}
+            "text": (f"matrix W = sQ, s = {scale:g}: at T = {WEB_T}, linear sᵀ = "
+                     f"{readable(c['linear'][-1])}, tanh RNN {readable(c['tanh'][-1])}")}
 
 
 def web_wT(w: float = 2.0, scale: float = 1.0) -> LiveFigure:
@@ -157,13 +157,13 @@ def web_wT(w: float = 2.0, scale: float = 1.0) -> LiveFigure:
                "tanh": ColumnDataSource()}
     ts = [float(t) for t in range(1, WEB_T + 1)]
     fig_s = plain_figure(270, y_axis_type="log", y_range=(1e-12, 1e20), x_range=(0, WEB_T + 1),
-                         x_axis_label="number of steps t", y_axis_label="|dL/dw| = t |w|^(t−1)",
+                         x_axis_label="number of steps t", y_axis_label="|dL/dw| = t·|w|ᵗ⁻¹",
                          title="scalar recurrence (dashed: |w| = 1, grows like t)")
     fig_s.line(ts, ts, color="#888888", line_dash="dashed", line_width=1.5)
     fig_s.line("t", "g", source=sources["scalar"], color="#1f77b4", line_width=2)
     fig_s.scatter("t", "g", source=sources["scalar"], color="#1f77b4", size=4)
     fig_m = plain_figure(270, y_axis_type="log", y_range=(1e-20, 1e30), x_range=(0, WEB_T + 1),
-                         x_axis_label="number of steps t", y_axis_label="‖∂h_t/∂h_0‖₂",
+                         x_axis_label="number of steps t", y_axis_label="‖∂hₜ/∂h₀‖₂",
                          title="16-unit RNN, W = sQ (dashed: linear sᵗ; dots: tanh RNN)")
     fig_m.line("t", "g", source=sources["linear"], color="#888888", line_dash="dashed",
                line_width=2)
