@@ -142,13 +142,13 @@ def web_step_size(alpha: float = 0.45) -> LiveFigure:
     grid = np.linspace(-span, span, 121)
     fig_j = plain_figure(250, x_range=(-3.0, 3.0), y_range=(0, 0.5 * STEP_L * 3.0**2),
                          x_axis_label="θ", y_axis_label="J(θ) = (L/2) θ²",
-                         title=f"iterates on the parabola (L = {STEP_L:g}, θ₀ = {STEP_THETA0:g})")
+                         title=f"iterates on J (L = {STEP_L:g}, θ₀ = {STEP_THETA0:g})")
     fig_j.line(grid, 0.5 * STEP_L * grid**2, color="#999999", line_width=2)
     fig_j.line("theta", "J", source=sources["iterates"], color="#d62728", line_width=1.5)
     fig_j.scatter("theta", "J", source=sources["iterates"], color="#d62728", size=6)
     fig_e = plain_figure(230, y_axis_type="log", y_range=(1e-12, 1e4), x_range=(-0.5, 20.5),
                          x_axis_label="step k", y_axis_label="error |θₖ|",
-                         title="error per step (log scale; 1 = where it started)")
+                         title="error per step (dashed: the start)")
     fig_e.add_layout(Span(location=1.0, dimension="width", line_color="#555555", line_dash="dashed"))
     fig_e.line("k", "err", source=sources["errors"], color="#1f77b4", line_width=1.5)
     fig_e.scatter("k", "err", source=sources["errors"], color="#1f77b4", size=5)
@@ -286,7 +286,7 @@ def web_descent(alpha: float = DEFAULT_ALPHA) -> LiveFigure:
     span = 1.2 * max(abs(v) for v in DEFAULT_THETA0)
     fig_p = plain_figure(300, x_range=(-span, span), y_range=(-span / 2, span / 2),
                          x_axis_label="θ₁", y_axis_label="θ₂",
-                         title="path over the contours of J (minimum at the star)")
+                         title="path over the contours of J")
     top = float(losses(mat, np.array([DEFAULT_THETA0]))[0])
     curves = _contours(mat, span, top)
     fig_p.multi_line([list(c[0]) for c in curves], [list(c[1]) for c in curves],

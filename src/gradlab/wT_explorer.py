@@ -158,13 +158,13 @@ def web_wT(w: float = 2.0, scale: float = 1.0) -> LiveFigure:
     ts = [float(t) for t in range(1, WEB_T + 1)]
     fig_s = plain_figure(270, y_axis_type="log", y_range=(1e-12, 1e20), x_range=(0, WEB_T + 1),
                          x_axis_label="number of steps t", y_axis_label="|dL/dw| = t·|w|ᵗ⁻¹",
-                         title="scalar recurrence (dashed: |w| = 1, grows like t)")
+                         title="scalar (dashed: |w| = 1)")
     fig_s.line(ts, ts, color="#888888", line_dash="dashed", line_width=1.5)
     fig_s.line("t", "g", source=sources["scalar"], color="#1f77b4", line_width=2)
     fig_s.scatter("t", "g", source=sources["scalar"], color="#1f77b4", size=4)
     fig_m = plain_figure(270, y_axis_type="log", y_range=(1e-20, 1e30), x_range=(0, WEB_T + 1),
                          x_axis_label="number of steps t", y_axis_label="‖∂hₜ/∂h₀‖₂",
-                         title="16-unit RNN, W = sQ (dashed: linear sᵗ; dots: tanh RNN)")
+                         title="tanh RNN, W = sQ (dashed: sᵗ)")
     fig_m.line("t", "g", source=sources["linear"], color="#888888", line_dash="dashed",
                line_width=2)
     fig_m.line("t", "g", source=sources["tanh"], color="#ff7f0e", line_width=2)
