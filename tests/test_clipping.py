@@ -183,3 +183,14 @@ def test_page_lines_agree_with_gradlab(v, w, c):
     # the check can fail: a different threshold gives a different result when clipping acts
     if float(torch.cat(grads).norm()) > 2 * c:
         assert not torch.equal(clip_norm(grads, c)[0], clip_by_norm(grads, 2 * c)[0])
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan")])
+def test_in_place_clipping_checks_its_threshold(bad):
+    params = random_params(0, 1.0)
+    with pytest.raises(ValueError, match="max_norm"):
+        clip_grads_by_norm_(params, bad)
+    with pytest.raises(ValueError, match="clip_value"):
+        clip_grads_by_value_(params, bad)
+    with pytest.raises(ValueError, match="eps"):
+        clip_grads_by_norm_(params, 1.0, eps=-1.0)
