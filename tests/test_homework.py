@@ -479,3 +479,28 @@ def test_grader_refuses_without_a_sandbox(tmp_path, monkeypatch):
         grade.grade_folder(tmp_path / "subs", tmp_path / "g.csv")
     with pytest.raises(ValueError, match="submissions must be a folder"):
         grade.grade_folder(tmp_path / "nope", tmp_path / "g.csv")
+
+
+def test_command_line_errors_name_the_problem(tmp_path, capsys):
+    (tmp_path / "subs").mkdir()
+    for argv, text in [
+        ([str(tmp_path / "nope")], "submissions must be a folder"),
+        ([str(tmp_path / "subs"), "--class-variant", "fall"], "--class-variant needs"),
+        ([str(tmp_path / "subs"), "--question-timeout", "0"], "must be > 0 seconds"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            grade.main(argv)
+        assert exit_info.value.code == 2 and text in capsys.readouterr().err
+    secret = tmp_path / "short"
+    secret.write_text("abc")
+    assert grade.main([str(tmp_path / "subs"), "--secret-file", str(secret)]) == 2
+    assert "at least 16 bytes" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="student_id column"):
+        make_homework.read_roster(_write(tmp_path / "r.csv", "name\nann\n"))
+    with pytest.raises(ValueError, match="unique"):
+        make_homework.read_roster(_write(tmp_path / "r.csv", "student_id\nann\nann\n"))
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
