@@ -5,13 +5,16 @@ the cost every notebook pays before its first line of teaching. Targets: each ch
 within 2x the floor, and the whole book executed in under 2 minutes (2 CPU cores).
 
 Notebooks are executed in memory (the stored files are not touched), each in its own kernel, one
-after the other. The table is written to book/appendix/benchmarks.md and printed.
+after the other. The table is written to docs/benchmarks.md and printed; the seconds per
+notebook go to tools/notebook_times.json, the figures every later execution is checked against
+(a notebook several times slower than its figure is reported: tools/notebook_times.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import platform
 import shutil
@@ -26,10 +29,14 @@ import nbformat
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import nbclient_fix  # noqa: E402
+import notebook_times  # noqa: E402
 from execute_notebooks import ROOT, toc_notebooks  # noqa: E402
 
+nbclient_fix.apply()
+
 FLOOR_SOURCE = "import torch, numpy, matplotlib.pyplot, ipywidgets, gradlab"
-OUT = ROOT / "book" / "appendix" / "benchmarks.md"
+OUT = ROOT / "docs" / "benchmarks.md"
 
 
 # appended to each notebook run (in memory only): the kernel's peak resident memory in MB, and
@@ -120,9 +127,22 @@ def main(argv: list[str] | None = None) -> int:
     floor = min(floor_times)
     optim = optimizer_import_seconds(args.repeats)
     rows = []
+    previous = notebook_times.load()
+    slow = []
     for path in toc_notebooks():
         rows.append(notebook_run(path, args.repeats))
         print(f"{rows[-1].seconds:7.2f} s {rows[-1].peak_mb:7.0f} MB  {rows[-1].name}", flush=True)
+        message = notebook_times.slow_message(path, rows[-1].seconds, previous)
+        if message:
+            slow.append(message)
+            print(f"SLOW {message}", file=sys.stderr, flush=True)
+    # the figures every later execution is compared with (tools/notebook_times.py)
+    notebook_times.TIMES.write_text(json.dumps({
+        "measured": f"make bench (best of {args.repeats} fresh kernels), {platform.machine()}, "
+                    f"{os.cpu_count()} CPU cores",
+        "floor": round(floor, 2),
+        "notebooks": {r.name: round(r.seconds, 2) for r in rows},
+    }, indent=1) + "\n", encoding="utf-8")
     total = sum(r.seconds for r in rows)
     n_optim = sum(r.optim for r in rows)
     build = None if args.no_build else build_seconds()
@@ -170,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += [f"Site build (`jupyter-book build`, executes every notebook): {build:.1f} s.", ""]
     OUT.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
-    return 0
+    return 3 if slow else 0
 
 
 if __name__ == "__main__":
