@@ -174,7 +174,10 @@ def check_page(page: Path, out: Path, dark: bool, browser) -> list[str]:
 def _shoot(pg, i: int, path: str) -> None:
     """Screenshot of explorer ``i`` (its root element's box on the full page)."""
     box = pg.evaluate(f"""() => {{
-        const r = __explorer.rootView({i}).el.getBoundingClientRect();
+        document.activeElement?.blur();   // no focus ring, no "skip to content" link
+        const el = __explorer.rootView({i}).el;
+        el.scrollIntoView({{block: "center"}});   // clear of the theme's sticky header
+        const r = el.getBoundingClientRect();
         return {{x: r.left + window.scrollX, y: r.top + window.scrollY,
                  width: r.width, height: r.height}};
     }}""")
