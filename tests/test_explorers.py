@@ -107,7 +107,7 @@ def test_depth_grid_has_every_position(depth_live):
 def test_wT_scalar_states_equal_wT_curves(wt_live, index):
     w = wT_explorer.WEB_WS[index]
     state = wt_live.groups[0].states[str(index)]
-    exact = [v for v in wT_curves(w, wT_explorer.WEB_T, 1.0)["scalar"] if v > 0]
+    exact = [v for v in wT_curves(w, wT_explorer.WEB_T, 1.0).scalar if v > 0]
     assert close_lists(state["data"]["scalar"]["g"], exact)
 
 
@@ -116,8 +116,8 @@ def test_wT_matrix_states_equal_wT_curves(wt_live, index):
     scale = wT_explorer.WEB_SCALES[index]
     state = wt_live.groups[1].states[str(index)]
     c = wT_curves(1.0, wT_explorer.WEB_T, scale)
-    assert close_lists(state["data"]["tanh"]["g"], [v for v in c["tanh"] if v > 0])
-    assert close_lists(state["data"]["linear"]["g"], [v for v in c["linear"] if v > 0])
+    assert close_lists(state["data"]["tanh"]["g"], [v for v in c.tanh if v > 0])
+    assert close_lists(state["data"]["linear"]["g"], [v for v in c.linear if v > 0])
 
 
 def test_the_page_holds_the_states(step_live):

@@ -193,9 +193,9 @@ def test_rnn_bad_inputs():
 
 def test_explorer_curves_follow_the_laws():
     c = wT_explorer.wT_curves(w=-1.5, T=8, scale=0.5)
-    assert c["scalar"] == [abs(recurrence.grad_closed_form(-1.5, 1.0, t)) for t in range(1, 9)]
-    assert all(close(v, 0.5**t) for t, v in enumerate(c["linear"], start=1))
-    assert all(v <= 0.5**t * (1 + 1e-9) for t, v in enumerate(c["tanh"], start=1))
+    assert c.scalar == [abs(recurrence.grad_closed_form(-1.5, 1.0, t)) for t in range(1, 9)]
+    assert all(close(v, 0.5**t) for t, v in enumerate(c.linear, start=1))
+    assert all(v <= 0.5**t * (1 + 1e-9) for t, v in enumerate(c.tanh, start=1))
 
 
 def test_explorer_bad_inputs():

@@ -24,7 +24,7 @@ from torch import nn
 
 from ._checks import check_choice, check_float, check_int
 from .data import load_digits_split
-from .nets import deep_mlp, init_std
+from .nets import deep_mlp
 from .probes import SATURATION_KINDS, GradientRecorder, saturation_fraction
 from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
 
@@ -56,7 +56,6 @@ def depth_profile(
     """
     depth = check_int("depth", depth, minimum=1, maximum=200)
     activation = check_choice("activation", activation, EXPLORER_ACTIVATIONS)
-    init_std(init, 1, 1)  # validates init
     init_scale = check_float("init_scale", init_scale, minimum=0.0, strict_min=True)
     width = check_int("width", width, minimum=1, maximum=4096)
     x, y = digits_batch(batch_size)

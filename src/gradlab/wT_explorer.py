@@ -32,14 +32,17 @@ def _rnn_inputs(T: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return U, xs, torch.zeros(_N, dtype=torch.float64)
 
 
-def wT_curves(
-    w: float = 2.0, T: int = 5, scale: float = 1.0, h0: float = 1.0
-) -> dict[str, list[float]]:
-    """The explorer's numbers for t = 1..T.
+class WTCurves(NamedTuple):
+    """The explorer's curves for t = 1..T."""
 
-    Returns a dict with ``"t"``, ``"scalar"`` (|t w^(t-1) h_0|), ``"linear"`` (|scale|^t) and
-    ``"tanh"`` (||dh_t/dh_0||_2 of the tanh RNN with W = scale * Q).
-    """
+    t: list[float]
+    scalar: list[float]   # |t w^(t-1) h_0|
+    linear: list[float]   # |scale|^t = ||W^t||_2
+    tanh: list[float]     # ||dh_t/dh_0||_2 of the tanh RNN with W = scale * Q
+
+
+def wT_curves(w: float = 2.0, T: int = 5, scale: float = 1.0, h0: float = 1.0) -> WTCurves:
+    """The explorer's numbers for t = 1..T (see :class:`WTCurves`)."""
     w = check_float("w", w, minimum=-3.0, maximum=3.0)
     T = check_int("T", T, minimum=1, maximum=200)
     scale = check_float("scale", scale, minimum=0.0, maximum=5.0)
@@ -47,12 +50,10 @@ def wT_curves(
     ts = list(range(1, T + 1))
     U, xs, h_init = _rnn_inputs(T)
     W = scaled_orthogonal(_N, scale, seed=0)
-    return {
-        "t": [float(t) for t in ts],
-        "scalar": [abs(grad_closed_form(w, h0, t)) for t in ts],
-        "linear": [scale**t for t in ts],
-        "tanh": rnn_jacobian_norms(W, U, xs, h_init, "tanh"),
-    }
+    return WTCurves(t=[float(t) for t in ts],
+                    scalar=[abs(grad_closed_form(w, h0, t)) for t in ts],
+                    linear=[scale**t for t in ts],
+                    tanh=rnn_jacobian_norms(W, U, xs, h_init, "tanh"))
 
 
 class WTView(NamedTuple):
@@ -78,15 +79,15 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     from matplotlib.ticker import MaxNLocator
 
     c = wT_curves(w, T, scale)
-    view = WTView(c["scalar"][-1], c["linear"][-1], c["tanh"][-1])
+    view = WTView(c.scalar[-1], c.linear[-1], c.tanh[-1])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.8, 3.6))
-    ax1.semilogy(*_positive(c["t"], c["scalar"]), "o-", markersize=3, label=f"w = {w:g}")
-    ax1.semilogy(c["t"], c["t"], "--", color="gray", label="|w| = 1 (grows like t)")
+    ax1.semilogy(*_positive(c.t, c.scalar), "o-", markersize=3, label=f"w = {w:g}")
+    ax1.semilogy(c.t, c.t, "--", color="gray", label="|w| = 1 (grows like t)")
     ax1.set_xlabel("number of steps t")
     ax1.set_ylabel(r"$|\mathrm{d}L/\mathrm{d}w| = t\,|w|^{t-1}$")
     ax1.set_title(f"scalar, w = {w:g}: {readable(view.grad)} at T = {T}")
-    ax2.semilogy(*_positive(c["t"], c["linear"]), "--", label=r"linear $s^t$")
-    ax2.semilogy(*_positive(c["t"], c["tanh"]), "o-", markersize=3, label="tanh RNN")
+    ax2.semilogy(*_positive(c.t, c.linear), "--", label=r"linear $s^t$")
+    ax2.semilogy(*_positive(c.t, c.tanh), "o-", markersize=3, label="tanh RNN")
     ax2.set_xlabel("number of steps t")
     ax2.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
     ax2.set_title(f"matrix W = sQ, s = {scale:g}")
@@ -128,20 +129,20 @@ WEB_SCALES = tuple(round(0.1 * i, 1) for i in range(31))
 def scalar_state(w: float) -> dict:
     """The website's state of the scalar panel for one w."""
     c = wT_curves(w, WEB_T, 1.0)
-    t, v = _positive(c["t"], c["scalar"])
+    t, v = _positive(c.t, c.scalar)
     return {"data": {"scalar": {"t": t, "g": rounded(v)}},
-            "text": f"scalar, w = {w:g}: |dL/dw| = {readable(c['scalar'][-1])} at T = {WEB_T}"}
+            "text": f"scalar, w = {w:g}: |dL/dw| = {readable(c.scalar[-1])} at T = {WEB_T}"}
 
 
 def matrix_state(scale: float) -> dict:
     """The website's state of the matrix panel for one scale s."""
     c = wT_curves(1.0, WEB_T, scale)
-    t_lin, lin = _positive(c["t"], c["linear"])
-    t_tanh, tanh = _positive(c["t"], c["tanh"])
+    t_lin, lin = _positive(c.t, c.linear)
+    t_tanh, tanh = _positive(c.t, c.tanh)
     return {"data": {"linear": {"t": t_lin, "g": rounded(lin)},
                      "tanh": {"t": t_tanh, "g": rounded(tanh)}},
             "text": (f"matrix W = sQ, s = {scale:g}: at T = {WEB_T}, linear sᵀ = "
-                     f"{readable(c['linear'][-1])}, tanh RNN {readable(c['tanh'][-1])}")}
+                     f"{readable(c.linear[-1])}, tanh RNN {readable(c.tanh[-1])}")}
 
 
 def web_wT(w: float = 2.0, scale: float = 1.0) -> LiveFigure:
