@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from gradlab.depth_explorer import depth_explorer, depth_profile, digits_batch, plot_depth_profile
+from gradlab.depth_explorer import depth_profile, digits_batch, explore_depth, plot_depth
 from gradlab.nets import deep_mlp, init_linear_, init_std, make_activation
 
 
@@ -140,15 +140,16 @@ def test_plot_and_explorer(monkeypatch):
     import matplotlib.pyplot as plt
 
     monkeypatch.setattr(plt, "show", lambda: None)
-    out = plot_depth_profile(4, "relu", 1.0)  # the old form chapter 2 still calls
+    fig, view = plot_depth(4, "relu", 1.0)
     p = depth_profile(4, "relu", "xavier", 1.0)
-    assert out["ratio"] == pytest.approx(p["weight_grad"][0] / p["weight_grad"][-1])
+    assert view.ratio == pytest.approx(p["weight_grad"][0] / p["weight_grad"][-1])
+    assert fig.axes and plt.fignum_exists(fig.number)
     plt.close("all")
     with pytest.raises(ValueError, match="init_scale"):
-        depth_explorer(init_scale=10.0)
+        explore_depth(init_scale=10.0)
     with pytest.raises(ValueError, match="depth"):
-        depth_explorer(depth=1)
-    widget = depth_explorer(depth=5)
+        explore_depth(depth=1)
+    widget = explore_depth(depth=5)
     assert widget.children[0].value == 5
     plt.close("all")
 

@@ -9,7 +9,7 @@ digits and returns, for every hidden layer l = 1..depth (input side first),
     saturated     fraction of saturated units (sigmoid, tanh) or dead units (relu) of layer l
 
 The explorer follows the course's convention: ``plot_depth`` draws the two gradient curves on a
-log axis and returns the figure and its numbers; ``explore_depth`` (also ``depth_explorer``) wraps
+log axis and returns the figure and its numbers; ``explore_depth`` wraps
 it in ipywidgets sliders (depth, activation, init scale); ``web_depth`` is the website's live
 figure, every slider position computed here in advance (gradlab.webfig).
 """
@@ -122,17 +122,6 @@ def plot_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float =
     return fig, view
 
 
-def plot_depth_profile(depth: int = 20, activation: str = "sigmoid",
-                       init_scale: float = 1.0) -> dict[str, float]:
-    """Old form of :func:`plot_depth` (shows the figure, returns a dict); kept until chapter 2
-    uses plot_depth."""
-    import matplotlib.pyplot as plt
-
-    _, view = plot_depth(depth, activation, init_scale)
-    plt.show()
-    return {"ratio": view.ratio, "first": view.first, "last": view.last}
-
-
 def explore_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float = 1.0) -> Any:
     """ipywidgets: sliders for depth (2..50), activation and init scale (0.1..4) redraw
     :func:`plot_depth`."""
@@ -156,9 +145,6 @@ def explore_depth(depth: int = 20, activation: str = "sigmoid", init_scale: floa
                                           description="init scale"),
     )
 
-
-#: the chapter 2 explorer's ipywidgets version under its first name
-depth_explorer = explore_depth
 
 #: the website's grid: depths 5, 10, ..., 50, every activation, init scales 2^(k/2), k = -2..2
 WEB_DEPTHS = tuple(range(5, 51, 5))
