@@ -189,7 +189,6 @@ def test_explore_functions_build_widgets():
     for widget in (descent_explorer.explore_step_size(), descent_explorer.explore_descent(),
                    depth_explorer.explore_depth(depth=5), wT_explorer.explore_wT()):
         assert len(widget.children) >= 2
-    assert depth_explorer.depth_explorer is depth_explorer.explore_depth
     plt.close("all")
 
 
