@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ._checks import check_choice, check_float, check_int
+from ._validate import check_choice, check_float, check_int
 
 VERDICTS = ("correct", "wrong", "misleading", "not testable")
 FIELDS = ("id", "document", "section", "where", "claim", "verdict", "why")

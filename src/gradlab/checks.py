@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from . import hwcases
-from ._checks import check_choice
+from ._validate import check_choice
 
 NOT_ANSWERED = "not answered yet"
 STATUSES = ("correct", "wrong", NOT_ANSWERED, "error", "recorded")

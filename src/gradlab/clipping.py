@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 import torch
 
-from ._checks import check_float
+from ._validate import check_float
 
 
 def _as_tensor_list(name: str,

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ._checks import check_float, check_int
+from ._validate import check_float, check_int
 
 
 class Split(NamedTuple):

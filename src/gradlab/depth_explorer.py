@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_float, check_int
+from ._validate import check_choice, check_float, check_int
 from .data import load_digits_split
 from .nets import deep_mlp
 from .probes import SATURATION_KINDS, GradientRecorder, saturation_fraction

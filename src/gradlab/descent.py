@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_float, check_int
+from ._validate import check_float, check_int
 
 #: The explorer's default problem: curvatures 1 and 10 (condition number 10).
 DEFAULT_A = ((1.0, 0.0), (0.0, 10.0))

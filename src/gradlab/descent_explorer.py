@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._checks import check_float, check_int
+from ._validate import check_float, check_int
 from .descent import (
     DEFAULT_A,
     DEFAULT_ALPHA,

@@ -30,7 +30,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from ._checks import check_choice, check_float
+from ._validate import check_choice, check_float
 
 WIDTH = 6.8  # inches of drawing space (data units), the book's column
 SHRINK = 0.8  # the saved figure is SHRINK * WIDTH wide: text is 1/SHRINK larger on the page

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import check_int
+from ._validate import check_int
 from .data import load_digits_split
 from .nets import deep_mlp
 from .probes import hidden_grad_norms
@@ -38,7 +38,7 @@ def sigmoid_vs_relu(depth: int = 20, width: int = 64, steps: int = 200, lr: floa
     Returns ``{"depth": depth, "width": width, "steps": [0, every, ..., steps], "n_classes": K, "ln_k": ln K,
     "nets": {label: {"grad_norms": [...], "loss": [...], "accuracy": a}}}``.
     """
-    from ._checks import check_float
+    from ._validate import check_float
 
     depth = check_int("depth", depth, minimum=2, maximum=100)
     width = check_int("width", width, minimum=1, maximum=4096)

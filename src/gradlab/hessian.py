@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import torch
 
-from ._checks import check_float, check_int
+from ._validate import check_float, check_int
 
 
 class TopEigen(NamedTuple):

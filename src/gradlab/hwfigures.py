@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ._checks import check_choice
+from ._validate import check_choice
 from .data import load_digits_split
 from .nets import deep_mlp
 from .probes import grad_norms

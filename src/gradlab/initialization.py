@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import torch
 
-from ._checks import check_int
+from ._validate import check_int
 from .nets import deep_mlp
 
 

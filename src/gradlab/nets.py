@@ -22,7 +22,7 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_float, check_int
+from ._validate import check_choice, check_float, check_int
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "identity")
 INITS = ("xavier", "he", "lecun")

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import torch
 
-from ._checks import check_int
+from ._validate import check_int
 
 # the default figure size in inches: the 688 px column of the book at 100 px per inch
 FIGSIZE = (6.8, 3.6)

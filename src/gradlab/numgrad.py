@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import check_choice, check_float
+from ._validate import check_choice, check_float
 
 METHODS = ("forward", "central")
 

@@ -24,7 +24,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_float
+from ._validate import check_choice, check_float
 
 LAYER_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.RNNBase)
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (

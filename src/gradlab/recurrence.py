@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_float, check_int
+from ._validate import check_float, check_int
 
 
 def forward(w: float, h0: float, T: int) -> list[float]:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_float, check_int
+from ._validate import check_choice, check_float, check_int
 from .clipping import clip_grads_by_norm_
 from .train import OPTIMIZERS, make_optimizer
 

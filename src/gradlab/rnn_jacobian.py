@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ._checks import check_choice, check_float, check_int
+from ._validate import check_choice, check_float, check_int
 
 ACTIVATIONS = ("tanh", "sigmoid", "identity")
 GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "identity": 1.0}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_float, check_int
+from ._validate import check_choice, check_float, check_int
 from .clipping import clip_grads_by_norm_
 from .data import Split
 from .monitor import NonFiniteError, TrainingMonitor

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import torch
 
-from ._checks import check_float, check_int
+from ._validate import check_float, check_int
 from .recurrence import grad_closed_form
 from .rnn_jacobian import rnn_jacobian_norms, scaled_orthogonal
 from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradlab._checks import check_choice, check_float, check_int
+from gradlab._validate import check_choice, check_float, check_int
 
 
 @given(st.integers(min_value=-1000, max_value=1000))
