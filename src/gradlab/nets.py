@@ -42,20 +42,27 @@ def make_activation(name: str) -> nn.Module:
     }[name]()
 
 
+def check_init(init: object) -> str | float:
+    """``init`` if it is one of INITS or a positive float std; else TypeError/ValueError naming it."""
+    if isinstance(init, str):
+        return check_choice("init", init, INITS)
+    if isinstance(init, bool) or not isinstance(init, (int, float)):
+        raise TypeError(f"init must be one of {INITS} or a positive float std, got {init!r}")
+    return check_float("init", init, minimum=0.0, strict_min=True)
+
+
 def init_std(init: str | float, fan_in: int, fan_out: int) -> float:
     """Standard deviation of the weights for an initialization scheme (see the module docstring)."""
     fan_in = check_int("fan_in", fan_in, minimum=1)
     fan_out = check_int("fan_out", fan_out, minimum=1)
-    if isinstance(init, str):
-        init = check_choice("init", init, INITS)
-        if init == "xavier":
-            return math.sqrt(2.0 / (fan_in + fan_out))
-        if init == "he":
-            return math.sqrt(2.0 / fan_in)
+    init = check_init(init)
+    if init == "xavier":
+        return math.sqrt(2.0 / (fan_in + fan_out))
+    if init == "he":
+        return math.sqrt(2.0 / fan_in)
+    if init == "lecun":
         return math.sqrt(1.0 / fan_in)
-    if isinstance(init, bool) or not isinstance(init, (int, float)):
-        raise TypeError(f"init must be one of {INITS} or a positive float std, got {init!r}")
-    return check_float("init", init, minimum=0.0, strict_min=True)
+    return init
 
 
 def init_linear_(layer: nn.Linear, init: str | float, init_scale: float = 1.0) -> nn.Linear:
@@ -169,7 +176,7 @@ def deep_mlp(
         raise TypeError(f"residual must be True or False, got {residual!r}")
     residual_scale = check_float("residual_scale", residual_scale, minimum=0.0)
     init_scale = check_float("init_scale", init_scale, minimum=0.0, strict_min=True)
-    init_std(init, 1, 1)  # validates init early, before any layer is built
+    init = check_init(init)  # before any layer is built
     seed = check_int("seed", seed, minimum=0)
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype}")
