@@ -21,8 +21,11 @@ Modules (one idea each), in the order the course meets them:
     data            scikit-learn's digits as torch tensors (no download)           (ch. 4-5)
     monitor         TrainingMonitor: per-layer norms, update ratios, inf/NaN stop  (ch. 5)
     train           a small training loop watched by the monitor                   (ch. 5)
+    hessian         Hessian-vector products and the sharpness by power iteration   (ch. 7)
     audit           the fact check of the source documents                         (ch. 6)
-    checks          homework checks: check("hw2.q3", answer)                       (homework)
+    checks          homework self-checks: check("hw2.q3", answer)                  (homework)
+    hwcases         the homework's function questions: inputs, references, checks  (homework)
+    hwfigures       the homework's figures (kept out of the student's copy)        (homework)
 
 Import the module you need (``from gradlab import nets``); the package imports only
 ``setup_notebook`` and ``glue`` eagerly, so ``import gradlab`` stays fast.
