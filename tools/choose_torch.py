@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     decision = decide(system, gpu, resolved)
     print(f"torch {version}: {decision.build} build. {decision.reason}.")
     if decision.build == "cpu":
-        print("  For the CUDA build instead: pip install --force-reinstall torch=={} "
-              "(from PyPI)".format(version))
+        print(f"  For the CUDA build instead: pip install --force-reinstall torch=={version} "
+              "(from PyPI)")
     elif system == "Linux":
         print(f"  For the CPU build instead: pip install torch=={version} --index-url {CPU_INDEX}")
     if not args.install:
