@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def toc_entries() -> list[str]:
     # the root page (book/intro) counts too: it is a notebook
-    return re.findall(r"(?:root|file):\s*(\S+)", (ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    import toc  # tools/toc.py, the one _toc.yml reader (tests/conftest.py puts tools/ on the path)
+
+    return toc.entries()
 
 
 def book_notebooks() -> list[Path]:
