@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import math
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from notebook_cells import cell_defining
 
 from gradlab.clipping import (
     clip_by_norm,
@@ -161,11 +161,8 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "clip
 @functools.cache
 def notebook_clipping_functions():
     """Execute the clipping page's cell that defines clip_norm and clip_value; return both."""
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    matches = [s for s in sources if "def clip_norm(" in s and "def clip_value(" in s]
-    assert len(matches) == 1, "the notebook must define clip_norm and clip_value in one cell"
-    definitions = "\n\n\n".join(matches[0].split("\n\n\n")[:2])  # the two functions only
+    cell = cell_defining(NOTEBOOK, "clip_norm", "clip_value")
+    definitions = "\n\n\n".join(cell.split("\n\n\n")[:2])  # the two functions only
     namespace: dict = {"math": math}
     exec(definitions, namespace)  # noqa: S102 - our own notebook's code
     return namespace["clip_norm"], namespace["clip_value"]

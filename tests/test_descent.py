@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -14,6 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from notebook_cells import cell_defining  # noqa: E402
 
 from gradlab import descent, descent_explorer  # noqa: E402
 
@@ -22,12 +22,8 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch1_gradient_descent"
 
 def notebook_loop():
     """Execute the notebook's own `gradient_descent` cell and return that function."""
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    matches = [s for s in sources if "def gradient_descent(" in s]
-    assert len(matches) == 1, "the notebook must define gradient_descent in exactly one cell"
     namespace: dict = {"np": np}
-    exec(matches[0], namespace)  # noqa: S102 - our own notebook's code
+    exec(cell_defining(NOTEBOOK, "gradient_descent"), namespace)  # noqa: S102 - our own notebook's code
     return namespace["gradient_descent"]
 
 

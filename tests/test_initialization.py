@@ -4,7 +4,6 @@ the initialization page's visible measurement and gradlab's variance_profile agr
 from __future__ import annotations
 
 import functools
-import json
 import math
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from gradlab.nets import deep_mlp, init_std
 # The std of n samples of N(0, s^2) has a relative standard error of about 1/sqrt(2n); with
 # n = 256 * 512 that is 0.2 %, so a 1.5 % tolerance is about 7.5 standard errors.
 SAMPLE_RTOL = 0.015
+from notebook_cells import cell_defining  # noqa: E402
+
 NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "initialization.ipynb"
 
 
@@ -100,11 +101,8 @@ def test_bad_inputs(kwargs, exc, word):
 @functools.cache
 def notebook_function(name: str):
     """Execute the initialization page's cell that defines ``name`` and return the function."""
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    matches = [s for s in sources if f"def {name}(" in s]
-    assert len(matches) == 1, f"the notebook must define {name} in exactly one cell"
-    source = matches[0].split("\n\n\n")[0]  # the definition only, not the cell's measurements
+    # the definition only, not the cell's measurements
+    source = cell_defining(NOTEBOOK, name).split("\n\n\n")[0]
     namespace: dict = {"torch": torch, "deep_mlp": deep_mlp}
     exec(source, namespace)  # noqa: S102 - our own notebook's code
     return namespace[name]

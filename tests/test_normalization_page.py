@@ -4,13 +4,13 @@ with torch.nn.BatchNorm1d in float64, for random shapes, scales and upstream gra
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from notebook_cells import cell_defining  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "normalization.ipynb"
 
@@ -18,12 +18,8 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "norm
 @functools.cache
 def page_batchnorm():
     """Execute the page's cell that defines batchnorm_forward and batchnorm_backward."""
-    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-    sources = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
-    matches = [s for s in sources if "def batchnorm_forward(" in s and "def batchnorm_backward(" in s]
-    assert len(matches) == 1, "the page must define both functions in one cell"
     namespace: dict = {"torch": torch}
-    exec(matches[0], namespace)  # noqa: S102 - our own notebook's code
+    exec(cell_defining(NOTEBOOK, "batchnorm_forward", "batchnorm_backward"), namespace)  # noqa: S102 - our own notebook's code
     return namespace["batchnorm_forward"], namespace["batchnorm_backward"]
 
 
