@@ -59,13 +59,7 @@ def split_blocks(text: str) -> list[Block]:
     Horizontal rules, `[toc]` and blank runs are dropped.
     """
     lines = text.splitlines()
-    has_md = False
-    in_code = False
-    for line in lines:
-        if _FENCE.match(line):
-            in_code = not in_code
-        elif not in_code and audit._MD_HEADING.match(line):
-            has_md = True
+    numbered = audit.numbered_headings(lines)
     blocks: list[Block] = []
     section = audit.PREAMBLE
     cur: list[str] = []
@@ -91,7 +85,7 @@ def split_blocks(text: str) -> list[Block]:
         if not line.strip():
             flush()
             continue
-        title = audit._heading(line, numbered=not has_md)
+        title = audit._heading(line, numbered=numbered)
         if title is not None:
             flush()
             section = title

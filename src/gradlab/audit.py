@@ -81,6 +81,18 @@ def _heading(line: str, numbered: bool) -> str | None:
     return None
 
 
+def numbered_headings(lines: list[str]) -> bool:
+    """True if a document's headings are numbered lines (``2.1. Title``): it has no markdown
+    ``#`` heading outside fenced code (document 004)."""
+    in_code = False
+    for line in lines:
+        if _FENCE.match(line):
+            in_code = not in_code
+        elif not in_code and _MD_HEADING.match(line):
+            return False
+    return True
+
+
 def split_sections(text: str) -> OrderedDict[str, str]:
     """Map each heading of a document to its body (text up to the next heading).
 
@@ -91,20 +103,14 @@ def split_sections(text: str) -> OrderedDict[str, str]:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, got {type(text).__name__}")
     lines = text.splitlines()
-    in_code = False
-    has_md = False
-    for line in lines:
-        if _FENCE.match(line):
-            in_code = not in_code
-        elif not in_code and _MD_HEADING.match(line):
-            has_md = True
+    numbered = numbered_headings(lines)
     sections: OrderedDict[str, str] = OrderedDict([(PREAMBLE, "")])
     current = PREAMBLE
     in_code = False
     for line in lines:
         if _FENCE.match(line):
             in_code = not in_code
-        title = None if in_code else _heading(line, numbered=not has_md)
+        title = None if in_code else _heading(line, numbered=numbered)
         if title is not None:
             current = title
             sections.setdefault(current, "")
