@@ -19,7 +19,7 @@ import pytest
 from gradlab import audit
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER = ROOT / "book" / "ch6_fact_check"
+CHAPTER = ROOT / "book" / "fact_check"
 NOTEBOOK = CHAPTER / "fact_check.ipynb"
 AUDIT_FILE = audit.audit_file()
 

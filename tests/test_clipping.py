@@ -155,7 +155,7 @@ def test_parameters_without_gradients():
         clip_grads_by_value_([p], 1.0)
 
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "clipping.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "remedies" / "clipping.ipynb"
 
 
 @functools.cache

@@ -17,7 +17,7 @@ from notebook_cells import cell_defining  # noqa: E402
 
 from gradlab import descent, descent_explorer  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch1_gradient_descent" / "gradient_descent.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "gradient_descent" / "gradient_descent.ipynb"
 
 
 def notebook_loop():

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import make_document_pages as mdp  # noqa: E402
 
 PAGES = sorted((ROOT / "book" / "documents").glob("doc_*.md"))
-NOTEBOOK = ROOT / "book" / "ch6_fact_check" / "fact_check.ipynb"
+NOTEBOOK = ROOT / "book" / "fact_check" / "fact_check.ipynb"
 LANG = {"000": "ru", "001": "ru", "002": "zh", "003": "bn", "004": "zh"}
 
 

@@ -20,7 +20,7 @@ from gradlab.nets import deep_mlp, init_std
 SAMPLE_RTOL = 0.015
 from notebook_cells import cell_defining  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "initialization.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "remedies" / "initialization.ipynb"
 
 
 def sampled_std(fill, shape, seed=0):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from notebook_cells import cell_defining  # noqa: E402
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "ch4_remedies" / "normalization.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "remedies" / "normalization.ipynb"
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "book" / "ch6_fact_check" / "fact_check.ipynb"
+NOTEBOOK = ROOT / "book" / "fact_check" / "fact_check.ipynb"
 
 
 @pytest.fixture(scope="module")

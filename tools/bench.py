@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     n_optim = sum(r.optim for r in rows)
     build = None if args.no_build else build_seconds()
 
-    def short(name: str) -> str:  # book/ch3_wT/wT_matrices.ipynb -> wT_matrices (stems are unique)
+    def short(name: str) -> str:  # book/wT/wT_matrices.ipynb -> wT_matrices (stems are unique)
         return Path(name).stem
 
     def verdict(s: float) -> str:

@@ -1,7 +1,7 @@
 """Execute notebooks in place so their stored outputs match the current code (`make outputs`).
 
     python tools/execute_notebooks.py                 # every notebook listed in _toc.yml
-    python tools/execute_notebooks.py book/ch3_wT/wT_derivation.ipynb ...
+    python tools/execute_notebooks.py book/wT/wT_derivation.ipynb ...
 
 Each notebook runs top to bottom in a fresh kernel of the current Python environment, with its own
 folder as the working directory (as nbval and the site build run it). Execution counts are

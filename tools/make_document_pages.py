@@ -35,8 +35,8 @@ from gradlab import audit
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "book" / "documents"
 TRANSLATIONS = OUT / "translations.yaml"
-CHAPTER6 = "../ch6_fact_check/fact_check"
-CHAPTER6_NB = "../ch6_fact_check/fact_check.ipynb"
+FACT_CHECK = "../fact_check/fact_check"
+FACT_CHECK_NB = "../fact_check/fact_check.ipynb"
 BADGE = {"correct": "bdg-success", "wrong": "bdg-danger", "misleading": "bdg-warning",
          "not testable": "bdg-secondary"}
 LONG_CODE = 40  # code listings longer than this many lines fold into a dropdown
@@ -158,7 +158,7 @@ def _original(block: Block) -> str:
 
 
 def _glue_from_chapter6(text: str) -> str:
-    return re.sub(r"\{glue:text\}`([^`]+)`", lambda m: "{glue:text}`" + CHAPTER6_NB + "::"
+    return re.sub(r"\{glue:text\}`([^`]+)`", lambda m: "{glue:text}`" + FACT_CHECK_NB + "::"
                   + m.group(1) + "`", text)
 
 
@@ -204,7 +204,7 @@ def render(num: str, doc: str, entry: dict, records: list[dict]) -> str:
         "errors. Right: the course's English translation, paragraph by paragraph; formulas are "
         "typeset as the author evidently meant them. After a paragraph that makes a claim, the "
         "claim's verdict from the fact check, the reason, and a link to the computation in "
-        f"{{doc}}`{CHAPTER6}`.",
+        f"{{doc}}`{FACT_CHECK}`.",
         "```",
         "",
         "Verdicts for this document: " + ", ".join(

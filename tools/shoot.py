@@ -1,6 +1,6 @@
 """Full-page screenshots of built pages at a laptop (1280 px) and a phone (390 px) width.
 
-    python tools/shoot.py _build/fast/_build/html/book/ch2_vanishing_exploding/vanishing_exploding.html
+    python tools/shoot.py _build/fast/_build/html/book/vanishing_exploding/vanishing_exploding.html
     python tools/shoot.py PAGE.html [PAGE2.html ...] --out _build/screenshots/pages [--dark]
 
 Writes <out>/<page-stem>-1280.png and <out>/<page-stem>-390.png (and -dark variants with --dark).

@@ -24,6 +24,8 @@ import shutil
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from .notebook import readable  # noqa: F401  (the explorers' headlines use the book's one format)
+
 #: significant digits kept in precomputed states (enough for any figure; stable across CPUs)
 DIGITS = 6
 
@@ -42,25 +44,6 @@ def rounded(values: Any, digits: int = DIGITS) -> list[float]:
         v = float(v)
         out.append(float(f"{v:.{digits}g}") if v == v and abs(v) != float("inf") else v)
     return out
-
-
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def readable(x: float, digits: int = 3) -> str:
-    """A number for people: ``digits`` significant digits, and m×10ⁿ outside 1e-3..1e4.
-
-    readable(0.0115) == "0.0115", readable(4.87e-06) == "4.87×10⁻⁶", readable(1.4e6) == "1.4×10⁶".
-    """
-    x = float(x)
-    if x != x or abs(x) == float("inf"):
-        return str(x)
-    plain = f"{x:.{digits}g}"
-    if x == 0 or (1e-3 <= abs(x) < 1e4 and "e" not in plain):
-        return plain
-    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
-    mantissa = mantissa.rstrip("0").rstrip(".")
-    return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def live_html(layout: Any, name: str) -> str:
