@@ -4,11 +4,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 
-.PHONY: help venv install-env book test outputs bench lab homework grade variants nbgrader-venv nbgrader-check site-check fonts lint clean
+.PHONY: help venv install-env book test test-fast test-portable outputs bench lab homework grade variants nbgrader-venv nbgrader-check site-check fonts lint clean
 
 help:
 	@echo "make book        build the website into _build/html (executes every notebook)"
 	@echo "make test        run every test: gradlab unit/property tests, structure tests, nbval"
+	@echo "make test-fast   only the tests under tests/ (no notebook runs): about a minute"
+	@echo "make test-portable   nbval over every notebook with torch's portable CPU kernels"
 	@echo "make outputs     re-execute every notebook and store its outputs (after an edit)"
 	@echo "make bench       time every notebook and the site build; writes docs/benchmarks.md"
 	@echo "make lab         open the notebooks in JupyterLab"
@@ -46,6 +48,14 @@ book: venv
 
 test: venv
 	$(BIN)/pytest
+
+# the unit, property and structure tests without executing the book's notebooks
+test-fast: venv
+	$(BIN)/pytest tests
+
+# the stored outputs hold on other CPUs: nbval again, torch forced to its portable kernels
+test-portable: venv
+	$(BIN)/python tools/cpu_variants.py --variant portable -n 2 book
 
 outputs: venv
 	$(BIN)/python tools/execute_notebooks.py

@@ -16,9 +16,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "_ext"))
 import explorer_check  # noqa: E402
+import site_assets  # noqa: E402
 
-from gradlab import descent_explorer, webfig  # noqa: E402
+from gradlab import descent_explorer  # noqa: E402
+
+
+class _App:  # what site_assets' build-finished hook reads of a Sphinx application
+    def __init__(self, outdir: Path):
+        self.outdir = str(outdir)
+        self.builder = type("Builder", (), {"format": "html"})()
 
 HAS_CHROMIUM = os.path.isfile(explorer_check.CHROMIUM) and os.access(explorer_check.CHROMIUM, os.X_OK)
 needs_chromium = pytest.mark.skipif(
@@ -32,10 +40,10 @@ SWAP = "sources[name].data = state.data[name];"
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("site")
-    webfig._copy_bokeh_js(root)
+    site_assets._build_finished(_App(root), None)
     live = descent_explorer.web_step_size()
     assert SWAP in live.html, "the fixture must find the callback's state swap to break it"
-    scripts = "".join(f'<script src="_static/{rel}"></script>' for rel in webfig.bokeh_js_files())
+    scripts = "".join(f'<script src="_static/{rel}"></script>' for rel in site_assets.bokeh_js_files())
 
     def page(name: str, head: str, body: str) -> None:
         (root / name).write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}</head>"

@@ -150,24 +150,6 @@ def test_rounded_keeps_digits_and_specials():
     assert math.isnan(webfig.rounded([float("nan")])[0])
 
 
-def test_sphinx_hook_loads_bokeh_only_where_needed():
-    class App:
-        def __init__(self):
-            self.files = []
-
-        def add_js_file(self, name, **kw):
-            self.files.append(name)
-
-    app = App()
-    webfig._page_context(app, "a", "page.html", {"body": "<p>no figure</p>"}, None)
-    assert app.files == []
-    webfig._page_context(app, "b", "page.html", {"body": '<div data-root-id="x"></div>'}, None)
-    assert app.files == webfig.bokeh_js_files()
-    for rel in webfig.bokeh_js_files():
-        bundle = rel.split("/")[1].rsplit("-", 1)[0]
-        assert (webfig.bokeh_js_dir() / f"{bundle}.min.js").is_file()
-
-
 # ------------------------------------------------------------------ plot_* and explore_*
 
 

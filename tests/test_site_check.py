@@ -61,8 +61,9 @@ GOOD = PAGE.format(
 
 BAD = PAGE.format(
     title="bad",
-    head='<script src="https://cdn.example.org/lib.js"></script>',
+    head='<script src="https://cdn.example.org/lib.js"></script><script src="_static/heavy.js"></script>',
     body="""<h1>Bad page</h1>
+<img src="_images/ok.png" alt="a figure squashed by a fixed height" style="width: 90%; height: 40px">
 <p>Raw display math left untypeset: $$ \\frac{a}{b} $$</p>
 <img src="_images/missing.png" alt="a figure that is not there">
 <p><a href="good.html#sec">fine</a>, <a href="nowhere.html">no such page</a>,
@@ -106,6 +107,8 @@ def tiny_site(tmp_path_factory) -> Path:
     (html / "_images").mkdir(parents=True)
     (html / "_images" / "ok.png").write_bytes(_png())
     (html / "_static").mkdir()
+    # more than the 1.5 MB a text page may load
+    (html / "_static" / "heavy.js").write_text("//" + "x" * 1_600_000 + "\n", encoding="utf-8")
     (html / "_static" / "mathjax").symlink_to(_mathjax_dir(), target_is_directory=True)
     (html / "good.html").write_text(GOOD, encoding="utf-8")
     (html / "bad.html").write_text(BAD, encoding="utf-8")
@@ -148,7 +151,10 @@ def test_every_fault_is_reported(browser_report):
     issues, _ = browser_report
     bad = [i for i in issues if i.page == "bad.html"]
     text = "\n".join(map(str, bad))
-    assert _kinds(issues, "bad.html") >= {"math", "image", "link", "offline", "widget"}, text
+    assert _kinds(issues, "bad.html") >= {"math", "image", "link", "offline", "widget", "aspect",
+                                          "weight"}, text
+    assert any(i.kind == "aspect" and i.detail.startswith("at 390 px") for i in bad), text
+    assert any(i.kind == "weight" and "heavy.js" in i.detail for i in bad), text
     assert any(i.kind == "math" and "$$" in i.detail for i in bad), text
     assert any(i.kind == "image" and "missing.png" in i.detail for i in bad), text
     assert any(i.kind == "offline" and "cdn.example.org" in i.detail for i in bad), text

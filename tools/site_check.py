@@ -14,6 +14,10 @@ For every page it reports:
   lang      text in Cyrillic, CJK or Bengali script whose nearest `lang` attribute is not ru, zh
             or bn respectively (a screen reader and the font fallback would read it as English);
   image     an <img> that did not load or has zero size;
+  aspect    an image drawn with another shape than its own (width/height off by more than 3 %),
+            measured at 1280 px and on a 390 px phone;
+  weight    a page whose files (the page and everything it loads from the site) weigh more than
+            1.5 MB, or 3 MB on a page with a live figure (served over HTTP, so sizes are known);
   widget    a widget view that did not render (or has no widget state to render from);
   console   an error in the browser console or an uncaught JavaScript exception;
   offline   a request to another host (blocked: the site must work with no network);
@@ -71,6 +75,25 @@ STRAY_TEX = re.compile(r"\$|\\[A-Za-z]+|\^\(|_\{|[A-Za-z0-9)]\^[A-Za-z0-9]")
 SCRIPTS = {"ru": "[\\u0400-\\u04FF]", "zh": "[\\u3040-\\u30FF\\u3400-\\u4DBF\\u4E00-\\u9FFF\\uF900-\\uFAFF]",
            "bn": "[\\u0980-\\u09FF]"}
 VIEWPORTS = {"1280": (1280, 800), "390": (390, 844)}
+ASPECT_TOLERANCE = 0.03
+#: the most a page may load, in bytes: a text page, and a page with a live figure (BokehJS)
+WEIGHT_LIMIT = 1_500_000
+WEIGHT_LIMIT_EXPLORER = 3_000_000
+# every shown image whose drawn shape differs from its own by more than the tolerance
+_ASPECT_PROBE = """(tolerance) => {
+  const out = [];
+  for (const img of Array.from(document.images)) {
+    if (img.offsetParent === null || !img.naturalWidth || !img.naturalHeight) continue;
+    const box = img.getBoundingClientRect();
+    if (box.width < 2 || box.height < 2) continue;
+    const own = img.naturalWidth / img.naturalHeight, drawn = box.width / box.height;
+    if (Math.abs(drawn / own - 1) > tolerance)
+      out.push((img.getAttribute('src') || '').slice(-70) + ': drawn ' + Math.round(box.width) +
+               'x' + Math.round(box.height) + ' px, width/height ' + drawn.toFixed(2) +
+               ' instead of ' + own.toFixed(2));
+  }
+  return out;
+}"""
 
 
 @dataclass(frozen=True)
@@ -194,7 +217,8 @@ def check_launch(html: Path, pages: list[Path], config: Path | None) -> list[Iss
 
 _PAGE_PROBE = r"""
 async () => {
-  const out = {math: [], tex: [], lang: [], images: [], widgets: null, mathjax: null};
+  const out = {math: [], tex: [], lang: [], images: [], widgets: null, mathjax: null,
+               explorer: document.querySelector("[data-root-id]") !== null};
   // math: wait for MathJax (loaded with defer) to finish typesetting, if the page has any
   const hasMath = document.querySelector('.math, mjx-container, script[type^="math/tex"]') !== null;
   if (hasMath) {
@@ -351,10 +375,16 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                         return
                     _console(current, known, name_box[0], text)
 
+            loaded: dict[str, int] = {}  # the page's own files and their sizes (HTTP mode)
+
             def on_response(resp):
                 if resp.url.startswith(origin) and resp.status >= 400:
                     current.append(Issue(name_box[0], "resource",
                                          f"HTTP {resp.status} for {resp.url[len(origin):]}"))
+                elif not file_urls and resp.url.startswith(origin + "/"):
+                    local = html / unquote(urlsplit(resp.url).path).lstrip("/")
+                    if local.is_file():
+                        loaded[local.as_posix()] = local.stat().st_size
 
             page.on("console", on_console)
             page.on("pageerror", lambda err: _console(
@@ -367,6 +397,7 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 name = path.relative_to(html).as_posix()
                 name_box[0] = name
                 current.clear()
+                loaded.clear()
                 if _parse(path).refresh is not None:  # a redirect: its target is checked as a link
                     continue
                 if verbose:
@@ -384,6 +415,22 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 current.extend(Issue(name, "tex", m) for m in result["tex"])
                 current.extend(Issue(name, "lang", m) for m in result["lang"])
                 current.extend(Issue(name, "image", m) for m in result["images"])
+                for label, (width, height) in VIEWPORTS.items():
+                    page.set_viewport_size({"width": width, "height": height})
+                    page.wait_for_timeout(100)              # let the layout settle
+                    current.extend(Issue(name, "aspect", f"at {label} px: {m}")
+                                   for m in page.evaluate(_ASPECT_PROBE, ASPECT_TOLERANCE))
+                page.set_viewport_size({"width": 1280, "height": 800})
+                if not file_urls:
+                    page.wait_for_load_state("networkidle")
+                    limit = WEIGHT_LIMIT_EXPLORER if result["explorer"] else WEIGHT_LIMIT
+                    weight = sum(loaded.values())
+                    if weight > limit:
+                        top = sorted(loaded.items(), key=lambda kv: -kv[1])[:3]
+                        heaviest = ", ".join(f"{Path(f).name} {b / 1e6:.2f} MB" for f, b in top)
+                        current.append(Issue(name, "weight", (
+                            f"{weight / 1e6:.2f} MB in {len(loaded)} files, limit "
+                            f"{limit / 1e6:.1f} MB (heaviest: {heaviest})")))
                 w = result["widgets"]
                 if w is not None:
                     if not w["state"]:

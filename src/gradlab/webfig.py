@@ -5,32 +5,26 @@ notebook cell computes every state the controls can reach (with the same gradlab
 ipywidgets version) and hands them to Bokeh; a control's small CustomJS callback only picks the
 precomputed state and puts it into the plot's data source. Bokeh draws; nothing is plotted by hand.
 
-Two pieces:
+What this module does:
 
 - :func:`live_html` turns a Bokeh layout into the HTML a notebook cell displays (``LiveFigure``).
   Bokeh's random document and element ids are replaced by ids derived from ``name``, and floats
   are rounded to ``DIGITS`` significant digits by the callers, so a second run of the notebook
   stores the same text (nbval compares it).
-- :func:`setup` is a Sphinx extension (listed in ``_config.yml``): it copies BokehJS from the
-  installed bokeh package into ``_static/bokeh/`` and loads it only on pages that contain a live
-  figure. BokehJS always matches the Python package that wrote the figure, and the site needs no
-  network.
+- The site build (``_ext/site_assets.py``, a Sphinx extension outside this package) copies
+  BokehJS from the installed bokeh package into ``_static/bokeh/`` and loads it only on pages
+  that contain a live figure.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from .notebook import readable  # noqa: F401  (the explorers' headlines use the book's one format)
 
 #: significant digits kept in precomputed states (enough for any figure; stable across CPUs)
 DIGITS = 6
-
-#: the BokehJS bundles a live figure needs: the core and the widgets (sliders, buttons)
-BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _MODEL_ID = re.compile(r'"(p\d{4,})"')
@@ -81,45 +75,6 @@ class LiveFigure:
 
 
 # ------------------------------------------------------------------------ Sphinx extension
-
-
-def bokeh_js_dir() -> Path:
-    """The folder of the installed bokeh package that holds BokehJS."""
-    import bokeh
-
-    return Path(bokeh.__file__).parent / "server" / "static" / "js"
-
-
-def bokeh_js_files() -> list[str]:
-    """Paths, relative to ``_static``, of the BokehJS files a page with a live figure loads."""
-    import bokeh
-
-    return [f"bokeh/{bundle}-{bokeh.__version__}.min.js" for bundle in BOKEH_BUNDLES]
-
-
-def _copy_bokeh_js(outdir: Path) -> None:
-    target = outdir / "_static" / "bokeh"
-    target.mkdir(parents=True, exist_ok=True)
-    for bundle, rel in zip(BOKEH_BUNDLES, bokeh_js_files(), strict=True):
-        shutil.copyfile(bokeh_js_dir() / f"{bundle}.min.js", outdir / "_static" / rel)
-
-
-def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    if "data-root-id=" in (context.get("body") or ""):
-        for rel in bokeh_js_files():
-            app.add_js_file(rel, priority=400)
-
-
-def _build_finished(app: Any, exception: Exception | None) -> None:
-    if exception is None and app.builder.format == "html":
-        _copy_bokeh_js(Path(app.outdir))
-
-
-def setup(app: Any) -> dict[str, Any]:
-    """Sphinx entry point: serve BokehJS from the site and load it on pages with live figures."""
-    app.connect("html-page-context", _page_context)
-    app.connect("build-finished", _build_finished)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
 # ------------------------------------------------------------------------ explorers
