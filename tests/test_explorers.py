@@ -89,12 +89,44 @@ def test_descent_states_equal_descend(descent_live, index):
 def test_depth_states_equal_depth_profile(depth_live, depth, act, scale):
     state = depth_live.groups[0].states[f"{depth}|{act}|{scale}"]
     activation = depth_explorer.EXPLORER_ACTIVATIONS[act]
-    p = depth_profile(depth, activation, "xavier", depth_explorer.WEB_SCALES[scale])
+    p = depth_profile(depth, activation, "xavier", depth_explorer.WEB_SCALES[scale],
+                      batch_size=depth_explorer.WEB_BATCH)
     for key in ("weight_grad", "signal_grad"):
         positive = [v for v in p[key] if v > 0]
         assert close_lists(state["data"][key]["norm"], positive)
     assert state["text"].startswith(f"{activation}, {depth} layers")
-    assert webfig.readable(p["weight_grad"][0] / p["weight_grad"][-1]) in state["text"]
+    # the headline reports both ratios: the weight gradient and the back-propagated signal
+    assert f"weight gradient ‖∂L/∂W‖ × {webfig.readable(p['weight_grad'][0] / p['weight_grad'][-1])}" \
+        in state["text"]
+    assert f"signal ‖∂L/∂z‖ × {webfig.readable(p['signal_grad'][0] / p['signal_grad'][-1])}" \
+        in state["text"]
+
+
+def test_depth_headline_cannot_hide_a_vanishing_signal(depth_live):
+    # ReLU at half Xavier's scale: the weight-gradient ratio looks level, the signal vanishes
+    text = depth_live.groups[0].states["50|2|0"]["text"]
+    p = depth_profile(50, "relu", "xavier", depth_explorer.WEB_SCALES[0],
+                      batch_size=depth_explorer.WEB_BATCH)
+    signal = p["signal_grad"][0] / p["signal_grad"][-1]
+    assert 0.1 < p["weight_grad"][0] / p["weight_grad"][-1] < 10 and signal < 1e-15
+    assert webfig.readable(signal) in text
+
+
+def test_depth_weights_are_deep_mlps_in_float64():
+    # the same random draws as deep_mlp (to float32 precision), whatever the shape and tail of 16
+    from gradlab.nets import deep_mlp
+
+    for depth, width, init, scale, seed in [(20, 64, "xavier", 1.0, 0), (3, 10, 1.0, 0.5, 3),
+                                            (5, 7, "he", 2.0, 1)]:
+        net = deep_mlp(depth, width, init=init, init_scale=scale, seed=seed)
+        weights = depth_explorer.depth_weights(depth, init, scale, width=width, seed=seed)
+        assert all(w.dtype == torch.float64 for w in weights)
+        with torch.no_grad():
+            for layer, w in zip(net.linears, weights, strict=True):
+                assert float((layer.weight.double() - w).abs().max()) < 1e-5 * float(w.std())
+    net = depth_explorer.depth_net(4, "tanh", 1.0, width=8)
+    assert net.head.weight.dtype == torch.float64
+    assert torch.equal(net.blocks[0].linear.weight, depth_explorer.depth_weights(4, 1.0, width=8)[0])
 
 
 def test_depth_grid_has_every_position(depth_live):
@@ -160,8 +192,9 @@ def test_plot_functions_return_the_figure_and_numbers():
     fig, view = descent_explorer.plot_descent()
     assert view.verdict == "converges" and view.critical == pytest.approx(0.2)
     fig, view = depth_explorer.plot_depth(4, "relu", 1.0)
-    p = depth_profile(4, "relu", "xavier", 1.0)
+    p = depth_profile(4, "relu", "xavier", 1.0, batch_size=depth_explorer.WEB_BATCH)
     assert view.first == p["weight_grad"][0] and view.last == p["weight_grad"][-1]
+    assert view.signal_ratio == p["signal_grad"][0] / p["signal_grad"][-1]
     fig, view = wT_explorer.plot_wT(-1.5, 8, 0.5)
     assert view.grad == pytest.approx(8 * 1.5**7) and view.linear == pytest.approx(0.5**8)
     plt.close("all")
