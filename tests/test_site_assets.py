@@ -63,3 +63,56 @@ def test_the_icon_template_is_the_themes_minus_the_icon_script():
     theirs = [line for line in theme.splitlines() if "fontawesome.js" not in line]
     assert theirs != theme.splitlines(), "the theme no longer loads fontawesome.js: drop the override"
     assert ours.splitlines()[-len(theirs):] == theirs, "the theme's macros changed: copy them again"
+
+
+def test_the_layout_override_drops_only_the_search_scripts():
+    import pydata_sphinx_theme
+
+    layout = (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+              / "layout.html").read_text(encoding="utf-8")
+    block = layout[layout.index("{%- block extrahead %}"):layout.index("{%- endblock extrahead %}")]
+    ours = (ROOT / "_templates" / "layout.html").read_text(encoding="utf-8")
+    lines = [line.strip() for line in block.splitlines()[1:] if line.strip()]
+    scripts = [line for line in lines if line.startswith("<script")]
+    metas = [line for line in lines if line.startswith("<meta")]
+    assert len(scripts) == 3 and all(
+        any(name in line for line in scripts) for name in ("searchtools", "language_data", "searchindex")
+    ), "the theme's head block changed: copy it again without the search scripts"
+    assert metas and all(line in ours for line in metas), "the override lost a <meta> of the theme"
+    assert "<script" not in ours
+
+
+def test_mathjax_loads_the_components_that_exist():
+    import importlib.util
+
+    spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    folder = Path(spec.origin).parent / "static" / "mathjax"
+    assert (folder / "startup.js").is_file()
+    for component in site_assets.MATHJAX_COMPONENTS:
+        assert (folder / f"{component}.js").is_file(), component
+
+
+def test_search_ranks_the_page_whose_title_holds_the_query_first():
+    import json
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        import pytest
+
+        pytest.skip("node is not installed")
+    results = [["a", "Vanishing and exploding gradients", "", None, 30, "a.html"],
+               ["b", "Gradient clipping > Why clip", "#why", None, 12, "b.html"],
+               ["c", "Gradient clipping", "", None, 10, "c.html"]]
+    script = (ROOT / "_ext" / "search_scorer.js").read_text(encoding="utf-8") + f"""
+const results = {json.dumps(results)};
+console.log(JSON.stringify(results.map((r) => [r[0], Scorer.score(r)])
+  .sort((x, y) => y[1] - x[1]).map((x) => x[0])));"""
+    order = {}
+    for query in ("gradient clipping", "exploding"):
+        env = f"globalThis.window = {{location: {{search: '?q={query.replace(' ', '+')}'}}}};\n"
+        out = subprocess.run([node, "-e", env + script], capture_output=True, text=True, check=True)
+        order[query] = json.loads(out.stdout)
+    assert order["gradient clipping"] == ["c", "b", "a"]   # the page, its section, the rest
+    assert order["exploding"][0] == "a"
