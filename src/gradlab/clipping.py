@@ -14,7 +14,7 @@ which caps each |g_i| at c but in general changes the direction of g.
 Both never make a gradient larger, which is why neither can cure a vanishing gradient.
 The ``*_`` functions act in place on the ``.grad`` of parameters, like
 ``torch.nn.utils.clip_grad_norm_`` / ``clip_grad_value_``; the others return clipped copies.
-The clipping page of chapter 4 writes both rules in a few visible lines (``clip_norm``,
+The clipping page of the remedies chapter writes both rules in a few visible lines (``clip_norm``,
 ``clip_value``); a test checks that they agree with these functions.
 """
 

@@ -12,7 +12,7 @@ needs n_out instead of n_in; Xavier's s^2 = 2/(n_in + n_out) is the compromise.
 
 ``variance_profile`` measures both per layer in a deep square network built by
 :func:`gradlab.nets.deep_mlp` (weights std from :func:`gradlab.nets.init_std`). The
-initialization page of chapter 4 writes the same measurement in a few visible lines
+initialization page of the remedies chapter writes the same measurement in a few visible lines
 (``measure_variances``); a test checks that the two agree.
 """
 
