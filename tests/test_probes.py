@@ -197,3 +197,25 @@ def test_hidden_grad_norms_refuses_other_models_and_missing_gradients():
         probes.hidden_grad_norms(torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match="backward"):
         probes.hidden_grad_norms(nets.deep_mlp(2, 4))
+
+
+def test_one_norm_function_selects_hidden_all_and_recurrent_weights():
+    import pytest
+    import torch
+
+    from gradlab import nets, probes
+
+    net = nets.deep_mlp(3, 8, seed=2)
+    x = torch.randn(5, 64, generator=torch.Generator().manual_seed(1))
+    net(x).pow(2).sum().backward()
+    hidden = probes.layer_grad_norms(net, layers="hidden")
+    assert list(hidden) == ["hidden 1", "hidden 2", "hidden 3"]
+    assert list(hidden.values()) == probes.hidden_grad_norms(net)
+    assert list(hidden.values()) == [float(m.weight.grad.norm()) for m in net.hidden_linears]
+    with pytest.raises(ValueError, match="layers"):
+        probes.layer_grad_norms(net, layers="every")
+    rnn = torch.nn.RNN(3, 4, batch_first=True)
+    out, _ = rnn(torch.randn(2, 5, 3, generator=torch.Generator().manual_seed(2)))
+    out.sum().backward()
+    assert probes.grad_norms(rnn) == [float(rnn.weight_hh_l0.grad.norm())]   # W_hh, not W_ih
+    assert probes.layer_weight(rnn) is rnn.weight_hh_l0

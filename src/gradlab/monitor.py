@@ -30,7 +30,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .probes import _weight, named_layers
+from .probes import layer_weight, named_layers
 
 
 class NonFiniteError(FloatingPointError):
@@ -85,7 +85,7 @@ class TrainingMonitor:
         self._before: list[torch.Tensor] = []
         self._handles = []
         self._layer_param = {n: None for n in self.layer_names}
-        weight_owner = {id(_weight(m)): n for n, m in self.layers}
+        weight_owner = {id(layer_weight(m)): n for n, m in self.layers}
         for pname, p in model.named_parameters():
             if p.requires_grad:
                 self._params[pname] = p
@@ -122,10 +122,10 @@ class TrainingMonitor:
                     kind = ("NaN" if bool(torch.isnan(g).any()) else
                             "inf" if bool(torch.isinf(g).any()) else "too large for its norm")
                     self._fail("the gradient of", pname, kind)
-        self._before = [_weight(m).detach().clone() for _, m in self.layers]
+        self._before = [layer_weight(m).detach().clone() for _, m in self.layers]
 
     def _post_step(self, optimizer, args, kwargs) -> None:
-        after = [_weight(m).detach() for _, m in self.layers]
+        after = [layer_weight(m).detach() for _, m in self.layers]
         sizes = torch.stack([torch.linalg.vector_norm(b) for b in self._before]).tolist()
         steps = torch.stack([torch.linalg.vector_norm(a - b)
                              for a, b in zip(after, self._before, strict=True)]).tolist()

@@ -14,7 +14,9 @@ The dicts are cleared at the start of every forward pass of the model, so they a
 the last pass. A module used more than once in one pass (one ``nn.Tanh()`` object placed after
 every layer of an ``nn.Sequential``, say) gets one entry per use: ``name``, ``name#2``, ...
 
-``layer_grad_norms(model)`` is the hook-free version of ``weight_grad_norms``.
+``layer_grad_norms(model, layers="all" | "hidden")`` is the one per-layer gradient-norm function
+(``grad_norms`` and ``hidden_grad_norms`` are its list forms; the recorder's
+``weight_grad_norms`` calls it).
 """
 
 from __future__ import annotations
@@ -53,17 +55,42 @@ def named_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return layers
 
 
-def _weight(module: nn.Module) -> torch.Tensor:
+def layer_weight(module: nn.Module) -> torch.Tensor:
+    """The weight whose gradient gradlab reads for a layer: ``W`` of a Linear/Conv layer, the
+    recurrent weight ``W_hh`` (layer 0) of an RNN/LSTM/GRU, the matrix the w^T story is about."""
     if isinstance(module, nn.RNNBase):
         return module.weight_hh_l0
     return module.weight
 
 
-def layer_grad_norms(model: nn.Module) -> OrderedDict[str, float]:
-    """||dL/dW||_2 of every probed layer's weight after ``loss.backward()``, input side first."""
+#: which layers ``layer_grad_norms`` reports
+LAYER_SELECTORS = ("all", "hidden")
+
+
+def layer_grad_norms(model: nn.Module, layers: str = "all") -> OrderedDict[str, float]:
+    """||dL/dW_l||_2 (Frobenius) per layer after ``loss.backward()``, input side first.
+
+    The one per-layer gradient-norm function of gradlab (the explorers, the monitor's plots, the
+    homework and the pages all read it). ``layers`` selects which:
+
+    - ``"all"``: every Linear/Conv/RNN layer of any model (for an RNN layer, the recurrent
+      weight W_hh, see ``layer_weight``), named as in ``model.named_modules()``;
+    - ``"hidden"``: the hidden layers of a gradlab ``DeepMLP``, head excluded, named
+      ``hidden 1``, ``hidden 2``, ... (``[0]`` is the first hidden layer).
+    """
+    layers = check_choice("layers", layers, LAYER_SELECTORS)
+    if layers == "hidden":
+        from .nets import DeepMLP
+
+        if not isinstance(model, DeepMLP):
+            raise TypeError(f"layers='hidden' needs a gradlab.nets.DeepMLP (it has hidden layers "
+                            f"and a head), got {type(model).__name__}; use layers='all' for any model")
+        chosen = [(f"hidden {i + 1}", layer) for i, layer in enumerate(model.hidden_linears)]
+    else:
+        chosen = named_layers(model)
     norms: OrderedDict[str, float] = OrderedDict()
-    for name, module in named_layers(model):
-        w = _weight(module)
+    for name, module in chosen:
+        w = layer_weight(module)
         if w.grad is None:
             raise ValueError(
                 f"layer {name!r} has no gradient yet: call loss.backward() before reading norms"
@@ -72,27 +99,18 @@ def layer_grad_norms(model: nn.Module) -> OrderedDict[str, float]:
     return norms
 
 
-def grad_norms(model: nn.Module) -> list[float]:
-    """||dL/dW_l||_2 of every probed layer, input side first, as a list (see ``layer_grad_norms``)."""
-    return list(layer_grad_norms(model).values())
+def grad_norms(model: nn.Module, layers: str = "all") -> list[float]:
+    """``layer_grad_norms(model, layers)`` as a list, input side first."""
+    return list(layer_grad_norms(model, layers).values())
 
 
 def hidden_grad_norms(model: nn.Module) -> list[float]:
-    """||dL/dW_l||_2 of the hidden layers of a gradlab ``DeepMLP`` (head excluded), input side first.
+    """``grad_norms(model, layers="hidden")``: a DeepMLP's hidden layers, input side first.
 
-    ``hidden_grad_norms(net)[-1]`` is the last hidden layer, ``[0]`` the first.
+    Kept under this name because the pages and the homework call it; ``[-1]`` is the last
+    hidden layer, ``[0]`` the first.
     """
-    from .nets import DeepMLP
-
-    if not isinstance(model, DeepMLP):
-        raise TypeError(f"model must be a gradlab.nets.DeepMLP (it has hidden layers and a head), "
-                        f"got {type(model).__name__}; use grad_norms(model) for any model")
-    norms = []
-    for i, layer in enumerate(model.hidden_linears):
-        if layer.weight.grad is None:
-            raise ValueError(f"hidden layer {i} has no gradient yet: call loss.backward() first")
-        norms.append(float(layer.weight.grad.detach().norm()))
-    return norms
+    return grad_norms(model, layers="hidden")
 
 
 class GradientRecorder:
