@@ -11,7 +11,8 @@ and power iteration turns products into the top eigenvalue:
 
 which converges to the eigenvalue of largest magnitude at the rate |lambda_2 / lambda_1|.
 For a network trained by gradient descent that eigenvalue is the positive "sharpness"
-(Cohen et al. 2021): chapter 1's step-size limit 2/L, with L the sharpness, applies to it.
+(Cohen et al. 2021): gradient descent's step-size limit on a quadratic, 2/L, applies to it
+with L the sharpness.
 Start the iteration from the previous call's vector (``v0=result.vector``) when the weights
 have moved a little: a few iterations then suffice.
 """
