@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 
-.PHONY: help venv install-env book test test-fast test-portable outputs bench lab homework grade variants nbgrader-venv nbgrader-check site-check fonts lint clean
+.PHONY: help venv install-env book test test-fast test-portable outputs bench lab homework grade secret variants nbgrader-venv nbgrader-check site-check fonts lint clean
 
 help:
 	@echo "make book        build the website into _build/html (executes every notebook)"
@@ -70,9 +70,14 @@ homework: venv
 	$(BIN)/python tools/make_homework.py
 
 grade: venv
-	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=folder [SECRET=file] [ROSTER=roster.csv] [OUT=grades.csv]"; exit 2)
+	@test -n "$(SUBMISSIONS)" || (echo "usage: make grade SUBMISSIONS=folder [SECRET=file] [ROSTER=roster.csv] [OUT=grades.csv] [JOBS=n]"; exit 2)
 	$(BIN)/python tools/grade.py "$(SUBMISSIONS)" --out "$(or $(OUT),grades.csv)" \
-	  $(if $(SECRET),--secret-file "$(SECRET)") $(if $(ROSTER),--roster "$(ROSTER)")
+	  $(if $(SECRET),--secret-file "$(SECRET)") $(if $(ROSTER),--roster "$(ROSTER)") \
+	  --jobs "$(or $(JOBS),1)"
+
+secret: venv
+	@test -n "$(SECRET)" || (echo "usage: make secret SECRET=file   (outside the repository; never overwritten)"; exit 2)
+	$(BIN)/python tools/make_homework.py --new-secret "$(SECRET)"
 
 variants: venv
 	@test -n "$(SECRET)" -a -n "$(ROSTER)" -a -n "$(OUT)" || (echo "usage: make variants SECRET=file ROSTER=roster.csv OUT=folder"; exit 2)

@@ -494,7 +494,7 @@ def test_command_line_errors_name_the_problem(tmp_path, capsys):
     secret = tmp_path / "short"
     secret.write_text("abc")
     assert grade.main([str(tmp_path / "subs"), "--secret-file", str(secret)]) == 2
-    assert "at least 16 bytes" in capsys.readouterr().err
+    assert "at least 32 random bytes" in capsys.readouterr().err
     with pytest.raises(ValueError, match="student_id column"):
         make_homework.read_roster(_write(tmp_path / "r.csv", "name\nann\n"))
     with pytest.raises(ValueError, match="unique"):

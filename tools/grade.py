@@ -39,8 +39,11 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import difflib
+import html
 import json
+import math
 import os
 import re
 import secrets
@@ -57,20 +60,49 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "src"))
 
 from grading import questions as spec  # noqa: E402
-from grading.sandbox import BWRAP, SandboxKernel, SandboxUnavailable  # noqa: E402
+from grading.sandbox import (  # noqa: E402
+    BWRAP,
+    LIMITS,
+    Limits,
+    SandboxKernel,
+    SandboxUnavailable,
+    limit_status,
+)
+from grading.tamper import findings as tamper_findings  # noqa: E402
 from make_homework import MASTERS, read_roster, read_secret, render_master  # noqa: E402
 
 from gradlab import hwcases  # noqa: E402
 
-STATUSES = ("correct", "wrong", "not answered", "error", "timeout", "tampered")
+STATUSES = ("correct", "wrong", "not answered", "error", "timeout", "tampered",
+            "memory limit", "process limit", "disk limit", "output limit", "time limit")
+# statuses of a cell that ran into a limit (a question whose cell did so gets that status)
+LIMIT_STATUSES = ("timeout", "memory limit", "process limit", "disk limit", "output limit")
 MAX_BYTES = 20_000_000
-# Code that reaches into the grading or self-check machinery, or escapes the notebook's own work.
-TAMPER = re.compile(
-    r"gradlab\.checks\.|checks\._|_RESULTS|_evaluate|GRADLAB_|hwcases|_gradlab_grade|"
-    r"^\s*(def\s+(check|passed|summary)\b|(check|passed|summary)\s*=)|sys\.modules|"
-    r"__builtins__|\bbuiltins\b|importlib|ctypes|subprocess|os\.(fork|system|spawn|kill)|"
-    r"signal\.signal|multiprocessing|threading",
-    re.MULTILINE)
+
+
+def clean(text) -> str:
+    """Any text (student messages, file names) as printable UTF-8: lone surrogates and
+    undecodable bytes become U+FFFD, control characters spaces."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "replace") \
+        if isinstance(text, str) else str(text)
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    return "".join(ch if ch.isprintable() or ch == " " else " " for ch in text)
+
+
+def md_escape(text) -> str:
+    """Student text for a Markdown table cell: HTML escaped, Markdown syntax backslashed."""
+    text = html.escape(clean(text), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", text)
+
+
+def csv_safe(value):
+    """A CSV cell a spreadsheet will not run as a formula."""
+    if isinstance(value, int | float):
+        return value
+    text = clean(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass
@@ -262,6 +294,8 @@ def judge_value(qid: str, output, want) -> str:
         return f"answer with a single number, got {type(output).__name__}"
     if output != output:
         return "your answer is NaN"
+    if not math.isfinite(output):
+        return "your answer is not a finite number"
     if kind == "integer":
         if float(output) != int(output):
             return f"answer with a whole number, got {output:.6g}"
@@ -270,123 +304,153 @@ def judge_value(qid: str, output, want) -> str:
     return "" if ok else "not correct"
 
 
+def _limited(status: str, error: str, limit: float) -> tuple[str, str]:
+    """The CSV status and message of a cell or call that ran into a limit."""
+    if status == "timeout":
+        return "timeout", f"interrupted after {limit:g} s"
+    if status == "dead":
+        return "error", "the kernel died while running this answer"
+    return status, clean(error)[:200]
+
+
 def grade_questions(kernel: SandboxKernel, sub: Submission, params: dict, secret, key: str,
-                    question_timeout: float, timed_out: set[str], replay) -> None:
+                    question_timeout: float, timed_out: dict[str, tuple[str, str]], replay,
+                    deadline: float) -> None:
     """Ask the kernel for each question's outputs and judge them here. ``replay()`` runs the
-    student's cells again in a fresh kernel (after a crash or an unstoppable loop)."""
+    student's cells again in a fresh kernel (after a crash or an unstoppable loop). Past
+    ``deadline`` (time.monotonic()) the remaining questions get "time limit"."""
     nonce = "GRADE-" + secrets.token_hex(8) + ":"
     prelude = kernel.execute(PRELUDE, timeout=question_timeout)
     for qid in spec.questions(sub.assignment):
         s = spec.SPECS[qid]
-        name = qid.split(".")[1]
         if qid in timed_out:
-            sub.results.append(QuestionResult(qid, 0, s.points, "timeout",
-                                              "the answer cell ran out of time"))
+            status, message = timed_out[qid]
+            sub.results.append(QuestionResult(qid, 0, s.points, status, message))
             continue
-        cases = spec.cases(qid, secret, key) if s.kind == "function" else None
-        call = (f"_gradlab_grade({nonce!r}, {qid!r}, {name!r}, "
-                f"{json.dumps(cases) if cases is not None else None!r})")
-        run = kernel.execute(call, timeout=question_timeout)
-        if run.status == "timeout":
-            sub.results.append(QuestionResult(qid, 0, s.points, "timeout",
-                                              f"interrupted after {question_timeout:g} s"))
-            if "restarted" in run.error:
-                replay()
-            kernel.execute(PRELUDE, timeout=question_timeout)
-            continue
-        if run.status == "dead":
-            sub.results.append(QuestionResult(qid, 0, s.points, "error",
-                                              "the kernel died while running this answer"))
-            kernel.restart()
-            replay()
-            kernel.execute(PRELUDE, timeout=question_timeout)
+        left = deadline - time.monotonic()
+        if left <= 1:
+            sub.results.append(QuestionResult(qid, 0, s.points, "time limit",
+                                              "the submission's total time ran out"))
             continue
         try:
-            records = _records(run.stdout, nonce, len(cases) if cases is not None else 1)
-        except (ValueError, json.JSONDecodeError) as err:
-            status = "tampered" if prelude.status == "ok" and run.status == "ok" else "error"
+            sub.results.append(grade_question(kernel, qid, params, secret, key, nonce,
+                                              prelude.status, min(question_timeout, left),
+                                              replay))
+        except SandboxUnavailable:
+            raise
+        except Exception as err:  # noqa: BLE001 - the judge's own failure costs one question
             sub.results.append(QuestionResult(
-                qid, 0, s.points, status, f"the grading call did not return valid results "
-                f"({err}; {run.error or 'no error'})"))
-            continue
-        message, status = "", "correct"
-        for i, record in enumerate(records):
-            if record["status"] != "ok":
-                status = "not answered" if record["status"] == "not answered" else \
-                    record["status"]
-                message = str(record.get("message", ""))[:300]
-                break
-            if s.kind == "function":
-                msg = hwcases.compare(qid, cases[i], record, hwcases.expected(qid, cases[i]))
-            else:
-                msg = judge_value(qid, record["output"], spec.expected(qid, params[qid]))
-            if msg:
-                status, message = "wrong", msg
-                break
-        sub.results.append(QuestionResult(qid, s.points if status == "correct" else 0,
-                                          s.points, status, message))
+                qid, 0, s.points, "error",
+                f"the grader could not judge this answer ({type(err).__name__}: "
+                f"{clean(err)[:120]}); ask your instructor"))
+
+
+def grade_question(kernel: SandboxKernel, qid: str, params: dict, secret, key: str,
+                   nonce: str, prelude_status: str, timeout: float, replay) -> QuestionResult:
+    s = spec.SPECS[qid]
+    name = qid.split(".")[1]
+    cases = spec.cases(qid, secret, key) if s.kind == "function" else None
+    call = (f"_gradlab_grade({nonce!r}, {qid!r}, {name!r}, "
+            f"{json.dumps(cases) if cases is not None else None!r})")
+    run = kernel.execute(call, timeout=timeout)
+    if run.status in ("timeout", "dead") or run.status in LIMIT_STATUSES:
+        status, message = _limited(run.status, run.error, timeout)
+        if run.status == "dead" or "restarted" in run.error:
+            if run.status == "dead":
+                kernel.restart()
+            replay()
+        kernel.execute(PRELUDE, timeout=timeout)
+        return QuestionResult(qid, 0, s.points, status, message)
+    if run.dropped:
+        return QuestionResult(qid, 0, s.points, "output limit",
+                              "printed more than the grader reads")
+    try:
+        records = _records(run.stdout, nonce, len(cases) if cases is not None else 1)
+    except (ValueError, json.JSONDecodeError) as err:
+        status = "tampered" if prelude_status == "ok" and run.status == "ok" else "error"
+        return QuestionResult(qid, 0, s.points, status,
+                              f"the grading call did not return valid results "
+                              f"({clean(err)[:100]}; {clean(run.error)[:100] or 'no error'})")
+    message, status = "", "correct"
+    for i, record in enumerate(records):
+        if record["status"] != "ok":
+            status = "not answered" if record["status"] == "not answered" else record["status"]
+            message = clean(record.get("message", ""))[:300]
+            if status == "error":
+                status = limit_status(message, message) or status
+            break
+        if s.kind == "function":
+            msg = hwcases.compare(qid, cases[i], record, hwcases.expected(qid, cases[i]))
+        else:
+            msg = judge_value(qid, record["output"], spec.expected(qid, params[qid]))
+        if msg:
+            status, message = "wrong", clean(msg)
+            break
+    return QuestionResult(qid, s.points if status == "correct" else 0, s.points, status,
+                          message)
 
 
 def grade_submission(sub: Submission, nb: nbformat.NotebookNode, secret, key: str,
                      sandbox: bool, cell_timeout: float, question_timeout: float,
-                     solutions: dict[str, list[str]], other_timeout: float = 120.0) -> None:
+                     solutions: dict[str, list[str]], other_timeout: float = 120.0,
+                     limits: Limits = LIMITS) -> None:
     """Run one submission's cells in a sandboxed kernel and grade its questions into ``sub``.
     Answer cells (those defining ``qN``) get ``cell_timeout`` seconds, other cells (imports,
-    figures) ``other_timeout``."""
+    figures) ``other_timeout``; the whole submission ``limits.seconds``."""
+    deadline = time.monotonic() + limits.seconds
     params = spec.params(sub.assignment, secret, key)
     sub.variant = spec.variant_tag(secret, key)
     claimed = nb.metadata.get("gradlab", {}).get("variant")
     if secret is not None and claimed and claimed != sub.variant:
-        sub.flags.append(f"variant mismatch: the notebook says {claimed}, "
+        sub.flags.append(f"variant mismatch: the notebook says {clean(claimed)[:20]}, "
                          f"student {sub.student_id} has {sub.variant}")
     cells = answer_cells(nb, sub.assignment)
     by_cell = {i: q for q, i in cells.items()}
-    tampered: set[str] = set()
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and TAMPER.search(cell.source):
-            what = TAMPER.search(cell.source).group(0).strip()
-            if i in by_cell:
-                tampered.add(by_cell[i])
-            sub.flags.append(f"tampered: cell {i} uses {what!r}")
+    for i, cell in enumerate(nb.cells):  # flags only: nothing in the kernel knows an answer
+        if cell.cell_type == "code" and cell.source and (found := tamper_findings(cell.source)):
+            sub.flags.append(f"tampered: cell {i} uses {', '.join(found[:3])}")
     copies = [q for q, i in cells.items() if q in solutions
               and near_copy(nb.cells[i].source, solutions[q])]
     if copies:
         sub.flags.append("near copy of the published solution: " + ", ".join(copies))
-    timed_out: set[str] = set()
+    timed_out: dict[str, tuple[str, str]] = {}
     skip: set[int] = set()
 
     def run_cells() -> None:
-        """Run the student's cells in order; a cell that hangs or kills the kernel is skipped
-        from then on (and so is its question)."""
+        """Run the student's cells in order; a cell that hangs, kills the kernel or hits a
+        limit is skipped from then on (and so is its question)."""
         setup = kernel.execute("import matplotlib\nmatplotlib.use('Agg')", timeout=60)
         if setup.status != "ok":
-            sub.message = f"the kernel could not start: {setup.error}"
+            sub.message = f"the kernel could not start: {clean(setup.error)[:200]}"
         for i, cell in enumerate(nb.cells):
             if cell.cell_type != "code" or is_plumbing(cell.source) or i in skip:
                 continue
-            if i in by_cell and by_cell[i] in tampered:
-                continue  # a tampering answer cell is not run at all
-            limit = cell_timeout if i in by_cell else max(cell_timeout, other_timeout)
+            left = deadline - time.monotonic()
+            if left <= 1:
+                sub.flags.append("the submission's total time ran out")
+                return
+            limit = min(cell_timeout if i in by_cell else max(cell_timeout, other_timeout),
+                        left)
             run = kernel.execute(cell.source, timeout=limit)
-            if run.status in ("timeout", "dead"):
+            if run.status in LIMIT_STATUSES or run.status == "dead" or run.dropped:
                 skip.add(i)
+                status = "output limit" if run.dropped and run.status == "ok" else run.status
                 if i in by_cell:
-                    timed_out.add(by_cell[i])
-                what = "ran out of time" if run.status == "timeout" else "killed its kernel"
+                    timed_out[by_cell[i]] = _limited(status, run.error or
+                                                     "printed more than the grader reads",
+                                                     limit)
+                what = {"timeout": "ran out of time", "dead": "killed its kernel"}.get(
+                    status, f"hit the {status}")
                 sub.flags.append(f"cell {i} {what}")
             if run.status == "dead" or "restarted" in run.error:
                 kernel.restart()
                 run_cells()
                 return
 
-    with SandboxKernel(sub.path, sandbox=sandbox) as kernel:
+    with SandboxKernel(sub.path, sandbox=sandbox, limits=limits) as kernel:
         run_cells()
         grade_questions(kernel, sub, params, secret, key, question_timeout, timed_out,
-                        run_cells)
-    for r in sub.results:
-        if r.qid in tampered:
-            r.points, r.status = 0, "tampered"
-            r.message = "this answer reaches into the grading or self-check code"
+                        run_cells, deadline)
 
 
 # ------------------------------------------------------------------------------ reports
@@ -406,32 +470,123 @@ def csv_row(sub: Submission) -> dict:
            "flags": "; ".join(sub.flags), "message": sub.message}
     for r in sub.results:
         row[r.qid], row[f"{r.qid} status"] = r.points, r.status
-    return row
+    return {k: csv_safe(v) for k, v in row.items()}
 
 
 def feedback(sub: Submission) -> str:
-    lines = [f"# {sub.assignment or 'submission'}: {sub.student_id or sub.name}", "",
-             f"Submission `{sub.name}`, variant `{sub.variant or '-'}`: "
+    """The student's feedback (Markdown): every text that came from the submission escaped."""
+    e = md_escape
+    lines = [f"# {sub.assignment or 'submission'}: {e(sub.student_id or sub.name)}", "",
+             f"Submission {e(sub.name)}, variant {e(sub.variant or '-')}: "
              f"**{sub.total} of {sub.max_points} points**.", ""]
     if sub.message:
-        lines += [sub.message, ""]
+        lines += [e(sub.message), ""]
     if sub.results:
         lines += ["| question | points | status | what the grader saw |", "| --- | --- | --- | --- |"]
         for r in sub.results:
-            text = (r.message or ("right" if r.status == "correct" else "")).replace("|", "/")
+            text = e(r.message or ("right" if r.status == "correct" else ""))
             lines.append(f"| {r.qid} | {r.points}/{r.max_points} | {r.status} | {text} |")
     if sub.flags:
-        lines += ["", "Notes for the instructor: " + "; ".join(sub.flags) + "."]
+        lines += ["", "Notes for the instructor: " + e("; ".join(sub.flags)) + "."]
     return "\n".join(lines) + "\n"
+
+
+# messages of rows a rerun grades again (the grader, not the submission, failed)
+RETRY = ("grading failed:", "the sandbox could not start")
+
+
+def display_name(path: Path, folder: Path) -> str:
+    """The submission's path under the folder, printable and unique (bytes that are not UTF-8
+    shown as \\xNN)."""
+    return clean(os.fsencode(path.relative_to(folder)).decode("utf-8", "backslashreplace"))
+
+
+def grade_one(path: Path, folder: Path, roster, secret, class_variant, sandbox: bool,
+              cell_timeout: float, question_timeout: float, solutions, limits: Limits,
+              feedback_dir: Path) -> Submission:
+    """Grade one submission; never raises (except KeyboardInterrupt): whatever goes wrong is
+    this submission's message and its questions' status."""
+    start = time.monotonic()
+    sub = Submission(path, display_name(path, folder), "")
+    try:
+        sub.student_id = clean(student_id_of(path, folder, roster))
+        nb = read_notebook(path)
+        sub.assignment = assignment_of(path, nb)
+        if not sub.assignment:
+            sub.message = "cannot tell which assignment this is"
+        elif roster is not None and not sub.student_id:
+            sub.message = "no student of the roster matches this file"
+        else:
+            key = class_variant or sub.student_id
+            grade_submission(sub, nb, secret, key, sandbox, cell_timeout, question_timeout,
+                             solutions, limits=limits)
+    except (ValueError, UnicodeError, OSError, nbformat.reader.NotJSONError) as err:
+        sub.message = f"not a readable notebook: {clean(err)}"[:300]
+    except SandboxUnavailable as err:
+        sub.results = []
+        sub.message = f"the sandbox could not start: {clean(err)}"[:300]
+    except Exception as err:  # noqa: BLE001 - one broken submission must not stop the run
+        sub.results = []
+        sub.message = f"grading failed: {type(err).__name__}: {clean(err)}"[:300]
+    if sub.assignment and not sub.results and not sub.message:
+        sub.message = "no question was graded"
+    if sub.assignment and not sub.results:
+        sub.results = [QuestionResult(q, 0, spec.SPECS[q].points, "error", sub.message)
+                       for q in spec.questions(sub.assignment)]
+    sub.flags = [clean(f) for f in sub.flags]
+    sub.seconds = time.monotonic() - start
+    try:
+        stem = f"{sub.student_id or 'unknown'}_{sub.assignment or 'unknown'}"
+        safe = re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{stem}_{sub.name.rsplit('/', 1)[-1]}")
+        safe = safe.removesuffix(".ipynb")[:150]
+        (feedback_dir / f"{safe}.md").write_text(feedback(sub), encoding="utf-8")
+    except Exception as err:  # noqa: BLE001
+        sub.flags.append(f"feedback file not written: {clean(err)[:100]}")
+    return sub
+
+
+def _read_rows(out: Path) -> tuple[list[str], list[dict]]:
+    """The header and rows of an existing grades CSV ([] and [] if there is none)."""
+    if not out.exists():
+        return [], []
+    with open(out, newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.DictReader(fh)
+        rows = [r for r in reader if r.get("submission")]
+        return list(reader.fieldnames or []), rows
+
+
+def _unsafe(value: str) -> str:
+    return value[1:] if value[:2] in ("'=", "'+", "'-", "'@") else value
+
+
+def summary(subs: list[Submission]) -> list[str]:
+    """One line per submission that could not be graded, or only in part, and why."""
+    lines = []
+    for sub in subs:
+        bad = [f"{r.qid} {r.status}" for r in sub.results
+               if r.status in ("error", "time limit", *LIMIT_STATUSES)]
+        if sub.message:
+            lines.append(f"{sub.name}: {sub.message}")
+        elif bad:
+            lines.append(f"{sub.name}: graded in part ({', '.join(bad)})")
+    return lines
 
 
 def grade_folder(folder: Path, out: Path, feedback_dir: Path | None = None, *,
                  secret: bytes | None = None, roster: list[str] | None = None,
                  class_variant: str | None = None, sandbox: bool = True,
-                 cell_timeout: float = 60.0, question_timeout: float = 30.0) -> list[Submission]:
-    """Grade every notebook under ``folder``: a CSV row per submission (written as soon as it is
-    graded) and a Markdown feedback file per submission in ``feedback_dir``."""
-    folder = Path(folder)
+                 cell_timeout: float = 60.0, question_timeout: float = 30.0,
+                 jobs: int = 1, limits: Limits = LIMITS, fresh: bool = False,
+                 report=print) -> list[Submission]:
+    """Grade every notebook under ``folder``: a CSV row per submission (appended as soon as it
+    is graded) and a Markdown feedback file per submission in ``feedback_dir``.
+
+    Resumable: submissions that already have a row in ``out`` are not graded again (except
+    rows whose grading failed on the grader's side); the file is rewritten atomically with the
+    union of the old and new columns, so a rerun never loses a graded row. ``fresh`` starts
+    over (the old file is kept as ``out.bak``). ``jobs`` submissions are graded at once, each
+    in its own sandbox and process."""
+    folder, out = Path(folder), Path(out)
     if not folder.is_dir():
         raise ValueError(f"submissions must be a folder of .ipynb files, got {folder}")
     if sandbox and BWRAP is None:
@@ -439,55 +594,69 @@ def grade_folder(folder: Path, out: Path, feedback_dir: Path | None = None, *,
             "bubblewrap (bwrap) is not installed, so submissions cannot be isolated. Install it "
             "(apt-get install bubblewrap) or pass --unsafe-no-sandbox to run them with your own "
             "rights (only for notebooks you trust)")
-    feedback_dir = Path(feedback_dir) if feedback_dir else Path(out).with_suffix("")
+    feedback_dir = Path(feedback_dir) if feedback_dir else out.with_suffix("")
     feedback_dir.mkdir(parents=True, exist_ok=True)
     paths = find_submissions(folder)
     solutions = published_solutions()
-    present = sorted({a for p in paths for a in spec.ASSIGNMENTS if a in p.name}) or \
-        list(spec.ASSIGNMENTS)
-    graded = []
-    with open(out, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=csv_fields(present), restval="",
-                                extrasaction="ignore")
+    if fresh and out.exists():
+        os.replace(out, out.with_name(out.name + ".bak"))
+    header, rows = _read_rows(out)
+    kept = [r for r in rows if not r.get("message", "").startswith(RETRY)]
+    done = {_unsafe(r["submission"]) for r in kept}
+    todo = [p for p in paths if display_name(p, folder) not in done]
+    present = {a for p in paths for a in spec.ASSIGNMENTS if a in p.name}
+    present |= {r.get("assignment", "") for r in kept} & set(spec.ASSIGNMENTS)
+    fields = csv_fields(sorted(present) or list(spec.ASSIGNMENTS))
+    fields += [f for f in header if f not in fields]
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, restval="", extrasaction="ignore")
         writer.writeheader()
+        writer.writerows(kept)
         fh.flush()
-        for path in paths:
-            start = time.monotonic()
-            name = str(path.relative_to(folder))
-            sub = Submission(path, name, student_id_of(path, folder, roster))
-            try:
-                nb = read_notebook(path)
-                sub.assignment = assignment_of(path, nb)
-                if not sub.assignment:
-                    sub.message = "cannot tell which assignment this is"
-                elif roster is not None and not sub.student_id:
-                    sub.message = "no student of the roster matches this file"
-                else:
-                    key = class_variant or sub.student_id
-                    grade_submission(sub, nb, secret, key, sandbox, cell_timeout,
-                                     question_timeout, solutions)
-            except (ValueError, UnicodeDecodeError, OSError,
-                    nbformat.reader.NotJSONError) as err:
-                sub.message = f"not a readable notebook: {err}"[:300]
-            except SandboxUnavailable:
-                raise
-            except Exception as err:  # noqa: BLE001 - one broken submission must not stop the run
-                sub.message = f"grading failed: {type(err).__name__}: {err}"[:300]
-            if sub.assignment and not sub.results and not sub.message:
-                sub.message = "no question was graded"
-            if sub.assignment and not sub.results:
-                sub.results = [QuestionResult(q, 0, spec.SPECS[q].points, "error",
-                                              sub.message) for q in spec.questions(sub.assignment)]
-            sub.seconds = time.monotonic() - start
+        os.fsync(fh.fileno())
+    os.replace(tmp, out)
+    if len(kept) and todo:
+        report(f"resuming: {len(kept)} submissions already graded in {out}, {len(todo)} to go")
+    args = (folder, roster, secret, class_variant, sandbox, cell_timeout, question_timeout,
+            solutions, limits, feedback_dir)
+    graded: list[Submission] = []
+    with open(out, "a", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, restval="", extrasaction="ignore")
+
+        def record(sub: Submission) -> None:
             writer.writerow(csv_row(sub))
             fh.flush()
-            stem = f"{sub.student_id or 'unknown'}_{sub.assignment or 'unknown'}"
-            safe = re.sub(r"[^A-Za-z0-9_.@-]", "_", f"{stem}_{path.stem}")
-            (feedback_dir / f"{safe}.md").write_text(feedback(sub), encoding="utf-8")
-            print(f"{sub.seconds:6.1f} s  {name}: {sub.total}/{sub.max_points}"
-                  f"{'  [' + '; '.join(sub.flags)[:120] + ']' if sub.flags else ''}"
-                  f"{'  ' + sub.message[:120] if sub.message else ''}", flush=True)
+            report(f"{sub.seconds:6.1f} s  {sub.name}: {sub.total}/{sub.max_points}"
+                   f"{'  [' + '; '.join(sub.flags)[:120] + ']' if sub.flags else ''}"
+                   f"{'  ' + sub.message[:120] if sub.message else ''}")
             graded.append(sub)
+
+        if jobs <= 1:
+            for path in todo:
+                record(grade_one(path, *args))
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) \
+                    as pool:
+                futures = {pool.submit(grade_one, path, *args): path for path in todo}
+                for future in as_completed(futures):
+                    try:
+                        sub = future.result()
+                    except Exception as err:  # noqa: BLE001 - a worker died
+                        path = futures[future]
+                        sub = Submission(path, display_name(path, folder), "",
+                                         message=f"grading failed: {type(err).__name__}: "
+                                                 f"{clean(err)}"[:300])
+                    record(sub)
+    problems = summary(graded)
+    report(f"{len(graded)} submissions graded now, {len(kept)} earlier: {out}")
+    if problems:
+        report(f"{len(problems)} could not be graded, or only in part:")
+        for line in problems:
+            report("  " + line)
     return graded
 
 
@@ -506,9 +675,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds per question")
     parser.add_argument("--unsafe-no-sandbox", action="store_true",
                         help="run submissions without bubblewrap, with your rights")
+    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at once")
+    parser.add_argument("--fresh", action="store_true",
+                        help="grade everything again (the old CSV is kept as OUT.bak)")
+    parser.add_argument("--memory-mb", type=int, default=LIMITS.memory >> 20,
+                        help="address space per sandboxed process")
+    parser.add_argument("--submission-timeout", type=float, default=LIMITS.seconds,
+                        help="seconds for a whole submission")
     args = parser.parse_args(argv)
-    if args.cell_timeout <= 0 or args.question_timeout <= 0:
-        parser.error("--cell-timeout and --question-timeout must be > 0 seconds")
+    if args.cell_timeout <= 0 or args.question_timeout <= 0 or args.submission_timeout <= 0:
+        parser.error("--cell-timeout, --question-timeout and --submission-timeout must be "
+                     "> 0 seconds")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
     if not args.submissions.is_dir():
         parser.error(f"submissions must be a folder, got {args.submissions}")
     if args.class_variant and not args.secret_file:
@@ -519,12 +698,15 @@ def main(argv: list[str] | None = None) -> int:
         subs = grade_folder(args.submissions, args.out, args.feedback, secret=secret,
                             roster=roster, class_variant=args.class_variant,
                             sandbox=not args.unsafe_no_sandbox, cell_timeout=args.cell_timeout,
-                            question_timeout=args.question_timeout)
+                            question_timeout=args.question_timeout, jobs=args.jobs,
+                            fresh=args.fresh,
+                            limits=dataclasses.replace(LIMITS, memory=args.memory_mb << 20,
+                                                       seconds=args.submission_timeout),
+                            report=lambda line: print(line, flush=True))
     except (SandboxUnavailable, ValueError) as err:
         print(f"grade.py: {err}", file=sys.stderr)
         return 2
-    print(f"{len(subs)} submissions graded: {args.out}")
-    return 0
+    return 0 if subs is not None else 1
 
 
 if __name__ == "__main__":

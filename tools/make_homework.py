@@ -29,7 +29,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
+import secrets
 import sys
 from pathlib import Path
 
@@ -151,14 +153,56 @@ def stale_copies() -> list[Path]:
     return stale
 
 
+SECRET_BYTES = 32
+
+
+def new_secret(path: Path) -> Path:
+    """Write a fresh secret (32 random bytes, base64) to ``path``, readable by you only."""
+    import base64
+
+    path = Path(path).expanduser().resolve()
+    if ROOT in path.parents:
+        raise ValueError(f"secret file must live outside the repository, got {path}")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never overwrite one
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(base64.b64encode(secrets.token_bytes(SECRET_BYTES)) + b"\n")
+    return path
+
+
+def _secret_strength(secret: bytes) -> int:
+    """Random bytes the secret holds: its decoded length if it is base64 or hex, its length if
+    it is binary, 0 for text (a passphrase can be guessed) and for bytes that repeat (fewer
+    than 16 different values: not random)."""
+    import base64
+    import binascii
+
+    text = secret.strip()
+    if re.fullmatch(rb"[0-9a-fA-F]+", text) and len(text) % 2 == 0:
+        raw = bytes.fromhex(text.decode())
+    elif re.fullmatch(rb"[A-Za-z0-9+/]+={0,2}", text) and len(text) % 4 == 0:
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except binascii.Error:
+            return 0
+    elif sum(32 <= b < 127 for b in text) > 0.9 * len(text):
+        return 0
+    else:
+        raw = text
+    return len(raw) if len(set(raw)) >= 16 else 0
+
+
 def read_secret(path: Path) -> bytes:
-    """The instructor's secret: the bytes of a file outside the repository, at least 16 bytes."""
+    """The instructor's secret: a file outside the repository holding at least 32 random bytes
+    (as ``make secret`` writes them: base64; hex or raw binary also do). Words, passphrases and
+    short keys are refused: every variant, and so every answer, derives from the secret."""
     path = Path(path).expanduser().resolve()
     if ROOT in path.parents:
         raise ValueError(f"secret file must live outside the repository, got {path}")
     secret = path.read_bytes().strip()
-    if len(secret) < 16:
-        raise ValueError(f"secret file must hold at least 16 bytes, {path} has {len(secret)}")
+    if _secret_strength(secret) < SECRET_BYTES:
+        raise ValueError(f"secret file must hold at least {SECRET_BYTES} random bytes (base64, "
+                         f"hex or binary), {path} does not: create one with "
+                         f"`make secret SECRET={path}`")
     return secret
 
 
@@ -199,7 +243,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roster", type=Path, help="CSV with a student_id column")
     parser.add_argument("--class-variant", help="one variant for the whole class, by this name")
     parser.add_argument("--out", type=Path, help="folder for the variant copies")
+    parser.add_argument("--new-secret", type=Path, help="write a fresh secret to this file")
     args = parser.parse_args(argv)
+    if args.new_secret:
+        try:
+            print(f"new secret: {new_secret(args.new_secret)} (keep it; share it with no one)")
+        except (ValueError, FileExistsError) as err:
+            parser.error(f"{err} (an existing secret is never overwritten)")
+        return 0
     if args.secret_file:
         if not args.out or bool(args.roster) == bool(args.class_variant):
             parser.error("variants need --out and exactly one of --roster or --class-variant")

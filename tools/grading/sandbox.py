@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import zmq
+import zmq.utils.monitor
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
@@ -248,6 +249,7 @@ class SandboxKernel:
         self.startup_timeout = startup_timeout
         self.limits = limits
         self.copy: Path | None = None
+        self.monitor = None
         self.run_dir: Path | None = None
         self.proc: subprocess.Popen | None = None
         self.client: BlockingKernelClient | None = None
@@ -312,6 +314,9 @@ class SandboxKernel:
         self.client = BlockingKernelClient(connection_file=str(conn), context=context)
         self.client.load_connection_file()
         self.client.start_channels(hb=False)  # liveness: the process, not heartbeats (load)
+        # a message over message_bytes makes ZeroMQ drop the connection: watch for that
+        self.monitor = self.client.iopub_channel.socket.get_monitor_socket(
+            zmq.EVENT_DISCONNECTED)
         deadline = time.monotonic() + self.startup_timeout
         sent: set[str] = set()
         while True:
@@ -370,6 +375,11 @@ class SandboxKernel:
         """Stop the kernel and everything it started; remove its folder."""
         if self.client is not None:
             context = self.client.context
+            try:
+                self.client.iopub_channel.socket.disable_monitor()
+            except zmq.ZMQError:
+                pass
+            self.monitor.close(linger=0)
             self.client.stop_channels()
             self.client = None
             context.destroy(linger=0)
@@ -404,12 +414,32 @@ class SandboxKernel:
         msg = self.client.session.msg("interrupt_request", {})
         self.client.control_channel.send(msg)
 
+    def _disconnected(self) -> bool:
+        """Did the kernel's iopub connection drop (an oversized message) since last asked?"""
+        found = False
+        while self.monitor.poll(0):
+            event = zmq.utils.monitor.recv_monitor_message(self.monitor)
+            found = found or event["event"] == zmq.EVENT_DISCONNECTED
+        return found
+
+    def _replied(self, msg_id: str) -> dict | None:
+        """The execute_reply to ``msg_id`` if it has come (other shell replies are dropped)."""
+        while True:
+            try:
+                msg = self.client.get_shell_msg(timeout=0)
+            except queue.Empty:
+                return None
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+
     def execute(self, code: str, timeout: float, max_output: int | None = None) -> Execution:
         """Run ``code``; interrupt it after ``timeout`` seconds (status "timeout"). A kernel
         that does not come back within 5 s of the interrupt is restarted (its state is lost).
         A kernel that fills its host folder is killed (status "disk limit"); an error that
         says a limit was hit gets that limit as its status ("memory limit", "process limit",
-        "disk limit"). Stdout beyond ``max_output`` characters is read and dropped."""
+        "disk limit"). Stdout beyond ``max_output`` characters is read and dropped; a single
+        message over ``limits.message_bytes`` is refused by ZeroMQ (never read into memory),
+        which ends the connection: the kernel is restarted (status "output limit")."""
         max_output = self.limits.output_bytes if max_output is None else max_output
         start = time.monotonic()
         if not self.alive():
@@ -421,6 +451,8 @@ class SandboxKernel:
         deadline = start + timeout
         interrupted = False
         dropped = False
+        self._disconnected()
+        reply, lost = None, False
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -439,6 +471,16 @@ class SandboxKernel:
                 if not self.alive():
                     return Execution("dead", "".join(out), "the kernel died",
                                      time.monotonic() - start)
+                lost = self._disconnected() or lost
+                if reply is not None:  # replied, and iopub quiet for a second: done
+                    if status == "ok" and reply["content"].get("status") == "error":
+                        content = reply["content"]
+                        ename = str(content.get("ename"))
+                        evalue = str(content.get("evalue"))[:300]
+                        status = limit_status(ename, evalue) or "error"
+                        error = f"{ename}: {evalue}"
+                    break
+                reply = self._replied(msg_id)
                 if self.sandbox and self.run_dir_bytes() > self.limits.run_dir_bytes:
                     self.restart()
                     return Execution("disk limit", "".join(out), "wrote more than "
@@ -461,17 +503,24 @@ class SandboxKernel:
                 error = f"{ename}: {evalue}"
             elif kind == "status" and content.get("execution_state") == "idle":
                 break
+        if self._disconnected() or lost:
+            # ZeroMQ dropped an oversized message and with it the connection: start again
+            self.restart()
+            return Execution("output limit", "".join(out), "sent more than "
+                             f"{self.limits.message_bytes >> 20} MB at once; the kernel was "
+                             "restarted", time.monotonic() - start, dropped=True)
         result = Execution(status, "".join(out), error, time.monotonic() - start)
         result.dropped = dropped
         return result
 
 
 def limit_status(ename: str, evalue: str) -> str:
-    """The limit an exception says was hit ("memory limit", ...), or ""."""
-    if ename == "MemoryError" or "can't allocate memory" in evalue \
+    """The limit an exception says was hit ("memory limit", ...), or "". ``ename`` may be a
+    whole message such as "your code raised MemoryError: ..."."""
+    if "MemoryError" in ename or "can't allocate memory" in evalue \
             or "Cannot allocate memory" in evalue:
         return "memory limit"
-    if ename == "BlockingIOError" and "Errno 11" in evalue or "can't start new thread" in evalue:
+    if "BlockingIOError" in ename and "Errno 11" in evalue or "can't start new thread" in evalue:
         return "process limit"
     if "Errno 27" in evalue or "Errno 28" in evalue or "File too large" in evalue:
         return "disk limit"
