@@ -126,6 +126,18 @@ def test_explorer_slider_reaches_past_the_critical_step():
     plt.close("all")
 
 
+def test_explorers_open_where_the_website_opens():
+    # one starting point: the ipywidgets explorers and the website's live figures open alike
+    import inspect
+
+    web_alpha = inspect.signature(descent_explorer.web_descent).parameters["alpha"].default
+    assert descent_explorer.explore_descent().children[0].value == pytest.approx(web_alpha)
+    assert descent_explorer.explore_descent(alpha=0.05).children[0].value == pytest.approx(0.05)
+    web_step = inspect.signature(descent_explorer.web_step_size).parameters["alpha"].default
+    assert descent_explorer.explore_step_size().children[0].value == pytest.approx(web_step)
+    plt.close("all")
+
+
 @pytest.mark.parametrize(
     ("A", "exc", "message"),
     [

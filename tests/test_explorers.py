@@ -207,6 +207,17 @@ def test_explore_functions_build_widgets():
     plt.close("all")
 
 
+def test_wT_explorer_opens_where_the_website_opens():
+    # one starting point: the ipywidgets explorer opens at the live figure's w, s and T
+    import inspect
+
+    web = inspect.signature(wT_explorer.web_wT).parameters
+    widget = wT_explorer.explore_wT()
+    values = {c.description: c.value for c in widget.children[:3]}
+    assert values == {"w": web["w"].default, "T": wT_explorer.WEB_T, "scale s": web["scale"].default}
+    plt.close("all")
+
+
 # ------------------------------------------------------------------ bad arguments
 
 

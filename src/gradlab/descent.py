@@ -25,7 +25,7 @@ from ._validate import check_float, check_int
 #: The explorer's default problem: curvatures 1 and 10 (condition number 10).
 DEFAULT_A = ((1.0, 0.0), (0.0, 10.0))
 DEFAULT_THETA0 = (-8.0, 3.0)
-DEFAULT_ALPHA = 0.18
+DEFAULT_ALPHA = 0.1   # where both explorers (website and ipywidgets) open
 DEFAULT_STEPS = 40
 
 

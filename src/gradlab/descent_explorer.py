@@ -230,8 +230,11 @@ def plot_descent(A: Any = DEFAULT_A, theta0: Any = DEFAULT_THETA0, alpha: float 
     return fig, view
 
 
-def explore_descent(A: Any = DEFAULT_A, steps: int = DEFAULT_STEPS) -> Any:
-    """ipywidgets: sliders for alpha (up to 1.25 x 2/L) and the start point redraw plot_descent."""
+def explore_descent(A: Any = DEFAULT_A, steps: int = DEFAULT_STEPS,
+                    alpha: float = DEFAULT_ALPHA) -> Any:
+    """ipywidgets: sliders for alpha (up to 1.25 x 2/L) and the start point redraw plot_descent.
+
+    It opens at ``alpha`` (capped at 2/L), where the website's live figure opens by default."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
@@ -240,6 +243,7 @@ def explore_descent(A: Any = DEFAULT_A, steps: int = DEFAULT_STEPS) -> Any:
         raise ValueError(f"A must be 2x2 for the explorer, got {mat.shape[0]}x{mat.shape[0]}")
     steps = check_int("steps", steps, minimum=1, maximum=1000)
     crit = critical_step(mat)
+    alpha = check_float("alpha", alpha, minimum=0.0, strict_min=True)
 
     def draw(alpha: float, theta1: float, theta2: float) -> None:
         plot_descent(mat, (theta1, theta2), alpha, steps)
@@ -247,7 +251,7 @@ def explore_descent(A: Any = DEFAULT_A, steps: int = DEFAULT_STEPS) -> Any:
 
     return widgets.interactive(
         draw,
-        alpha=widgets.FloatSlider(value=min(DEFAULT_ALPHA, crit), min=0.01 * crit,
+        alpha=widgets.FloatSlider(value=min(alpha, crit), min=0.01 * crit,
                                   max=1.25 * crit, step=0.005 * crit, readout_format=".3f",
                                   description="alpha"),
         theta1=widgets.FloatSlider(value=DEFAULT_THETA0[0], min=-10.0, max=10.0, step=0.5,

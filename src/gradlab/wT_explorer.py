@@ -98,9 +98,13 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     return fig, view
 
 
-def explore_wT(w: float = 2.0, T: int = 5, scale: float = 1.0) -> Any:
+#: the horizon of the website's live figure; the ipywidgets explorer opens at the same T
+WEB_T = 60
+
+
+def explore_wT(w: float = 2.0, T: int = WEB_T, scale: float = 1.0) -> Any:
     """ipywidgets: sliders for w (-3..3), T (1..100) and the matrix scale s (0..5) redraw
-    :func:`plot_wT`."""
+    :func:`plot_wT`. It opens where the website's live figure (:func:`web_wT`) opens."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
@@ -121,7 +125,6 @@ def explore_wT(w: float = 2.0, T: int = 5, scale: float = 1.0) -> Any:
 
 
 #: the website's grid: the curves for t = 1..WEB_T, w = -2, -1.9, ..., 2 and s = 0, 0.1, ..., 3
-WEB_T = 60
 WEB_WS = tuple(round(-2.0 + 0.1 * i, 1) for i in range(41))
 WEB_SCALES = tuple(round(0.1 * i, 1) for i in range(31))
 
