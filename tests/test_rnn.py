@@ -74,6 +74,31 @@ def test_forget_bias_opens_the_gate_and_lifts_the_early_gradient():
     assert grnn.input_grad_norms(lstm, x)[0] > 1e3 * grnn.input_grad_norms(closed, x)[0]
 
 
+def test_update_bias_opens_the_gru_gate_and_lifts_the_early_gradient():
+    gru = grnn.make_rnn("gru", 4, 8, seed=0, update_bias=3.0, dtype=torch.float64)
+    b = gru.bias_ih_l0[8:16] + gru.bias_hh_l0[8:16]
+    assert torch.allclose(b, torch.full((8,), 3.0, dtype=torch.float64))
+    x = grnn.random_sequence(60, 4, seed=0, dtype=torch.float64)
+    default = grnn.make_rnn("gru", 4, 8, seed=0, dtype=torch.float64)
+    assert grnn.input_grad_norms(gru, x)[0] > 1e3 * grnn.input_grad_norms(default, x)[0]
+
+
+@pytest.mark.parametrize("cell, bias", [("rnn", {}), ("lstm", {"forget_bias": [None, 2.0]}),
+                                        ("gru", {"update_bias": [None, 2.0]})])
+def test_train_memory_seeds_follows_each_seed_s_own_run(cell, bias):
+    """The block-diagonal batch of seeds takes the same Adam steps as separate runs."""
+    seeds = [0, 3]
+    kw = dict(hidden_size=5, n_symbols=3, steps=6, batch_size=8, n_test=40, lr=0.05)
+    together = grnn.train_memory_seeds(cell, 4, seeds, **kw, **bias)
+    assert len(together) == 2
+    for i, seed in enumerate(seeds):
+        one_bias = {k: v[i] for k, v in bias.items()}
+        alone = grnn.train_memory(cell, 4, seed=seed, dtype=torch.float64, **kw, **one_bias)
+        assert together[i].losses == pytest.approx(alone.losses, rel=1e-9)
+        assert together[i].test_accuracy == alone.test_accuracy
+        assert together[i].chance == alone.chance
+
+
 @given(n=st.integers(1, 30), T=st.integers(1, 12), k=st.integers(2, 6),
        distractors=st.booleans(), seed=st.integers(0, 10_000))
 @settings(max_examples=30, deadline=None)
@@ -110,6 +135,11 @@ def test_train_memory_learns_a_short_task_and_reports_chance():
     (lambda: grnn.make_rnn("rnn", 0, 2), "input_size"),
     (lambda: grnn.make_rnn("rnn", 2, 0), "hidden_size"),
     (lambda: grnn.make_rnn("gru", 2, 2, forget_bias=1.0), "forget_bias"),
+    (lambda: grnn.make_rnn("lstm", 2, 2, update_bias=1.0), "update_bias"),
+    (lambda: grnn.train_memory_seeds("gru", 3, []), "seeds"),
+    (lambda: grnn.train_memory_seeds("gru", 3, [0, -1]), "seeds"),
+    (lambda: grnn.train_memory_seeds("gru", 3, [0, 1], update_bias=[1.0]), "update_bias"),
+    (lambda: grnn.train_memory_seeds("gru", 3, [0], dtype=torch.int64), "dtype"),
     (lambda: grnn.make_rnn("lstm", 2, 2, dtype=torch.int64), "dtype"),
     (lambda: grnn.random_sequence(0, 2), "T"),
     (lambda: grnn.input_grad_norms(grnn.make_rnn("rnn", 2, 2), torch.zeros(1, 3, 5)), "x must"),
@@ -131,6 +161,7 @@ def test_bad_values_raise_value_error_naming_the_argument(call, match):
     (lambda: grnn.input_grad_norms(grnn.make_rnn("rnn", 2, 2), [[0.0]]), "x must"),
     (lambda: grnn.memory_task(5, 5, distractors="yes"), "distractors"),
     (lambda: grnn.make_rnn("rnn", 2.5, 2), "input_size"),
+    (lambda: grnn.train_memory_seeds("gru", 3, 5), "seeds"),
 ])
 def test_bad_types_raise_type_error_naming_the_argument(call, match):
     with pytest.raises(TypeError, match=match):
