@@ -1,4 +1,4 @@
-"""Chapter 6: the audit data, the source documents and the fact-check notebook agree.
+"""The fact check: the audit data, the source documents and the fact-check notebook agree.
 
 - every section of every source document (derived from its headings) has at least one claim;
 - every claim names a real document and section, and has a demonstration cell in the notebook
@@ -192,7 +192,7 @@ def test_documents_and_audit_ship_inside_the_package():
 
 
 def test_notebook_claim_cells_quote_the_audit(records, cells):
-    """Chapter 6 shows each record's paraphrase and reason exactly as the audit (and the document
+    """The fact check shows each record's paraphrase and reason exactly as the audit (and the document
     pages, generated from it) have them, so the three cannot drift apart."""
     text = {}
     for cell in cells:

@@ -1,10 +1,10 @@
-"""The source-document pages (book/documents/) agree with the documents, the audit and chapter 6.
+"""The source-document pages (book/documents/) agree with the documents, the audit and the fact check.
 
 - the committed pages are exactly what tools/make_document_pages.py writes from the documents,
   the translation file and the audit (so none of the three can drift from the pages);
 - every audit record has exactly one claim label on its document's page and one link to its
-  demonstration in chapter 6, and every label and link names a real record;
-- chapter 6 has exactly one target per record for those links to land on;
+  demonstration in the fact check, and every label and link names a real record;
+- the fact check has exactly one target per record for those links to land on;
 - the tool refuses a translation that does not line up with its document, and a claim placed
   under the wrong section.
 """
@@ -57,13 +57,13 @@ def test_every_record_has_one_label_and_one_link(records):
     assert links == ids, (set(links) ^ set(ids), [k for k, n in links.items() if n > 1])
 
 
-def test_chapter_6_has_one_target_per_record(records):
+def test_fact_check_has_one_target_per_record(records):
     cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
     md = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     targets = Counter(re.findall(r"^\(audit-(\d{3}-[^)]+)\)=$", md, flags=re.M))
     assert targets == Counter(r["id"] for r in records)
     back = Counter(re.findall(r"<claim-(\d{3}-[^>]+)>", md))
-    assert back == Counter(r["id"] for r in records), "each claim in chapter 6 links to its page"
+    assert back == Counter(r["id"] for r in records), "each claim in the fact check links to its page"
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)

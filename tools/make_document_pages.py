@@ -4,19 +4,19 @@
     python tools/make_document_pages.py --check    # exit 1 if a committed page differs
     python tools/make_document_pages.py --skeleton 003   # print a translation skeleton
 
-Three inputs, so that the pages never drift from what chapter 6 audits:
+Three inputs, so that the pages never drift from what the fact check audits:
   - the documents themselves, shipped with gradlab (gradlab.audit.read_document);
   - book/documents/translations.yaml, the course's English translation, one entry per block of
     the original (a heading, a paragraph, a list or a code block) in the original's order, each
     with the first characters of the block it translates (`start`, checked) and the ids of the
     audit records that belong there (`claims`);
   - the audit (gradlab.audit.load_audit): each record is shown under its block with its verdict,
-    the course's paraphrase and reason, and a link to its demonstration in chapter 6.
+    the course's paraphrase and reason, and a link to its demonstration in the fact check.
 
 Each block becomes a row of a sphinx-design grid: the original on the left in a card (a quotation,
 with the class `lang-ru`/`lang-zh`/`lang-bn` and `source-original`), the translation on the right;
 one column on a phone. Code blocks are shown once, with a second tab where their comments are
-translated. A claim is a rubric labelled `(claim-<id>)=`; it links to `(audit-<id>)=` in chapter 6.
+translated. A claim is a rubric labelled `(claim-<id>)=`; it links to `(audit-<id>)=` in the fact check.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def _original(block: Block) -> str:
     return "\n".join(out).strip()
 
 
-def _glue_from_chapter6(text: str) -> str:
+def _glue_from_fact_check(text: str) -> str:
     return re.sub(r"\{glue:text\}`([^`]+)`", lambda m: "{glue:text}`" + FACT_CHECK_NB + "::"
                   + m.group(1) + "`", text)
 
@@ -170,10 +170,10 @@ def _claim(rec: dict) -> str:
         "```",
         "",
         f"{{{BADGE[verdict]}}}`{verdict}` **The document says** (our paraphrase): "
-        f"{_glue_from_chapter6(rec['claim'])}",
+        f"{_glue_from_fact_check(rec['claim'])}",
         "",
-        f"**Why:** {_glue_from_chapter6(rec['why'])} "
-        f"{{ref}}`Demonstration in chapter 6 <audit-{cid}>`.",
+        f"**Why:** {_glue_from_fact_check(rec['why'])} "
+        f"{{ref}}`The demonstration in the fact check <audit-{cid}>`.",
         "",
     ])
 
@@ -317,7 +317,7 @@ def render_index(trans: dict, records: list[dict]) -> str:
         "",
         intro,
         "",
-        "Claims per document and verdict (from the audit of chapter 6):",
+        f"Claims per document and verdict (from {{doc}}`the fact check <{FACT_CHECK}>`):",
         "",
         *rows,
         "",
