@@ -34,6 +34,7 @@ import grade  # noqa: E402
 import make_homework  # noqa: E402
 import make_submissions  # noqa: E402
 from grading import questions as spec  # noqa: E402
+from grading import reference  # noqa: E402
 
 MASTERS = sorted((ROOT / "homework" / "masters").glob("*.ipynb"))
 NAMES = [p.name for p in MASTERS]
@@ -213,7 +214,7 @@ def _run(qid, fn, seed=7):
         record = hwcases.run_case(qid, fn, case)
         if record["status"] != "ok":
             return record["message"]
-        message = hwcases.compare(qid, case, record, hwcases.expected(qid, case))
+        message = hwcases.compare(qid, case, record, reference.expected(qid, case))
         if message:
             return message
     return "correct"

@@ -60,6 +60,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "src"))
 
 from grading import questions as spec  # noqa: E402
+from grading import reference  # noqa: E402
 from grading.sandbox import (  # noqa: E402
     BWRAP,
     LIMITS,
@@ -380,7 +381,7 @@ def grade_question(kernel: SandboxKernel, qid: str, params: dict, secret, key: s
                 status = limit_status(message, message) or status
             break
         if s.kind == "function":
-            msg = hwcases.compare(qid, cases[i], record, hwcases.expected(qid, cases[i]))
+            msg = hwcases.compare(qid, cases[i], record, reference.expected(qid, cases[i]))
         else:
             msg = judge_value(qid, record["output"], spec.expected(qid, params[qid]))
         if msg:

@@ -1,17 +1,17 @@
-"""Test cases of the homework's implementation questions, shared by the self-check and the grader.
+"""Test cases of the homework's implementation questions: inputs, the runner and the judge.
 
-For every implementation question ``qid`` there are four steps, split so that the grader can
-keep the trusted ones in its own process:
+Nothing here knows a right answer: the reference outputs are computed by the grader, outside the
+student's install (tools/grading/reference.py). For every implementation question ``qid``:
 
-- ``make_cases(qid, rng)``: JSON-safe inputs drawn from ``rng`` (the self-check uses a public
-  seed; the grader draws them at grading time from the instructor's secret);
-- ``run_case(qid, fn, case)``: the only step that runs student code. It builds the real inputs
-  (arrays, tensors, layers, networks) from ``case``, calls ``fn`` with the shortcuts the question
-  forbids made unavailable, and returns a JSON-safe record of what ``fn`` returned (plus whether
-  it changed its inputs). It never judges anything;
-- ``expected(qid, case)``: the right output, computed with torch or a closed form, never with a
-  copy of the solution;
-- ``compare(qid, case, record, want)``: "" if the record matches, else a message for the student.
+- ``make_cases(qid, rng)``: JSON-safe inputs drawn from ``rng`` (the self-check uses the public
+  seeds ``PUBLIC_SEED``; the grader draws them at grading time from the instructor's secret);
+- ``run_case(qid, fn, case)``: the only step that runs student code, and the only one that runs
+  in the student's kernel when grading. It builds the real inputs (arrays, tensors, layers,
+  networks) from ``case``, calls ``fn`` with the shortcuts the question forbids made unavailable,
+  and returns a JSON-safe record of what ``fn`` returned (plus whether it changed its inputs).
+  It never judges anything, and patching it gains nothing: its record is judged by the grader;
+- ``compare(qid, case, record, want)``: the acceptance rule, "" if the record matches ``want``
+  (the reference output), else a message for the student.
 
 Numbers are compared with a symmetric relative tolerance: ``|got - want| <= rtol * |want| + atol``.
 """
@@ -29,6 +29,9 @@ import torch
 from torch import nn
 
 FUNCTION_QUESTIONS = ("hw1.q3", "hw1.q4", "hw2.q2", "hw3.q2", "hw4.q1", "hw4.q3")
+# the seeds of the public cases (the self-check's; graded cases come from the instructor's secret)
+PUBLIC_SEED = {"hw1.q3": 101, "hw1.q4": 102, "hw2.q2": 103, "hw3.q2": 104, "hw4.q1": 105,
+               "hw4.q3": 106}
 
 
 class Forbidden(RuntimeError):
@@ -78,21 +81,21 @@ def make_cases(qid: str, rng: np.random.Generator) -> list[dict]:
     return cases
 
 
-def _digits_like(case: dict) -> tuple[torch.Tensor, torch.Tensor]:
+def digits_like(case: dict) -> tuple[torch.Tensor, torch.Tensor]:
     gen = torch.Generator().manual_seed(case["data_seed"])
     x = torch.randn(case["batch"], 8, generator=gen, dtype=torch.float64)
     y = torch.randint(0, 4, (case["batch"],), generator=gen)
     return x, y
 
 
-def _mlp(case: dict) -> nn.Module:
+def mlp(case: dict) -> nn.Module:
     from .nets import deep_mlp
 
     return deep_mlp(case["depth"], case["width"], activation=case["activation"], in_features=8,
                     out_features=4, seed=case["seed"], dtype=torch.float64)
 
 
-def _grads(case: dict) -> list[torch.Tensor]:
+def grads(case: dict) -> list[torch.Tensor]:
     gen = torch.Generator().manual_seed(case["seed"])
     return [torch.randn(*s, generator=gen, dtype=torch.float64) for s in case["shapes"]]
 
@@ -243,8 +246,8 @@ def run_case(qid: str, fn: Any, case: dict, namespace: dict | None = None) -> di
             out = call(lambda v: np.sum(np.sin(v)) + 0.5 * (b @ v) ** 2, w, 1e-4)
             changed = not np.array_equal(w, w_copy)
         elif qid == "hw2.q2":
-            x, y = _digits_like(case)
-            out = call(_mlp(case), x, y)
+            x, y = digits_like(case)
+            out = call(mlp(case), x, y)
             tensors = [out] if isinstance(out, torch.Tensor) else [
                 v for v in out if isinstance(v, torch.Tensor)] if isinstance(
                     out, list | tuple) else []
@@ -255,10 +258,11 @@ def run_case(qid: str, fn: Any, case: dict, namespace: dict | None = None) -> di
         elif qid == "hw3.q2":
             out = call(_NoPowerFloat(case["w"]), case["h0"], case["T"])
         elif qid == "hw4.q1":
-            grads = _grads(case)
-            copies = [g.clone() for g in grads]
-            out = call(grads, case["max_norm"])
-            changed = any(not torch.equal(g, c) for g, c in zip(grads, copies, strict=True))
+            tensors_in = grads(case)
+            copies = [g.clone() for g in tensors_in]
+            out = call(tensors_in, case["max_norm"])
+            changed = any(not torch.equal(g, c) for g, c in zip(tensors_in, copies,
+                                                                 strict=True))
         elif qid == "hw4.q3":
             torch.manual_seed(case["seed"])
             layer = nn.Linear(case["fan_in"], case["fan_out"], dtype=torch.float64)
@@ -287,40 +291,7 @@ def run_case(qid: str, fn: Any, case: dict, namespace: dict | None = None) -> di
                                               f"{': ' + text if text else ''}{_where(err)}"}
 
 
-# ----------------------------------------------------------------------- expected and judging
-
-def expected(qid: str, case: dict) -> Any:
-    """The right output for ``case`` (computed with torch or a closed form)."""
-    if qid == "hw1.q3":
-        a, c, w0 = (np.asarray(case[k], dtype=np.float64) for k in ("a", "c", "w0"))
-        k = np.arange(case["steps"] + 1).reshape((-1,) + (1,) * a.ndim)
-        return (c + (1 - case["lr"] * a) ** k * (w0 - c)).tolist()
-    if qid == "hw1.q4":
-        b, w = np.array(case["b"]), np.array(case["w"])
-        return (np.cos(w) + (b @ w) * b).tolist()
-    if qid == "hw2.q2":
-        x, y = _digits_like(case)
-        model = _mlp(case)
-        nn.functional.cross_entropy(model(x), y).backward()
-        return [float(layer.weight.grad.norm()) for layer in model.linears]
-    if qid == "hw3.q2":
-        w = torch.tensor(case["w"], dtype=torch.float64, requires_grad=True)
-        h = torch.tensor(case["h0"], dtype=torch.float64)
-        for _ in range(case["T"]):
-            h = w * h
-        if case["T"] > 0:
-            h.backward()
-        return [float(h.detach()), float(w.grad) if w.grad is not None else 0.0]
-    if qid == "hw4.q1":
-        params = [nn.Parameter(g.clone()) for g in _grads(case)]
-        for p in params:
-            p.grad = p.detach().clone()
-        nn.utils.clip_grad_norm_(params, case["max_norm"])
-        return [p.grad.tolist() for p in params]
-    if qid == "hw4.q3":
-        return {"shape": [case["fan_out"], case["fan_in"]], "std": math.sqrt(2 / case["fan_in"])}
-    raise ValueError(f"qid must be one of {FUNCTION_QUESTIONS}, got {qid!r}")
-
+# ------------------------------------------------------------------- judging (no answers here)
 
 def _numbers(value: Any, what: str) -> np.ndarray:
     """The numbers in a to_json record as a float array (Wrong if there are none)."""
