@@ -15,13 +15,24 @@
    as its small loader plus the three components the book uses (TeX input, HTML output, the
    hidden MathML that screen readers read): about 0.76 MB instead of the 1.16 MB combined file,
    most of which is the context menu.
-5. Search: ``_templates/layout.html`` drops the search scripts and the search index (0.25 MB)
+5. Thebe (live code cells through a Binder kernel) is off in this book, but sphinx-thebe still
+   puts its config and loader on every page, the config twice, so every page logged the console
+   error "Identifier 'THEBE_JS_URL' has already been declared": both are dropped.
+6. Accessibility of the theme's chrome, fixed in every built page after the build (axe-core,
+   run by the site check, found these on every page): the sidebar's expand toggles are
+   ``<summary>`` elements with only an icon, so they get a name ("Sections of ..."); the search
+   button's ``aria-label`` ("Search") did not contain its visible text ("Search Ctrl+K"), so the
+   visible text becomes its name; the references page's ``role="list"`` held
+   ``doc-biblioentry`` items, which a list may not contain, so they become list items.
+7. Search: ``_templates/layout.html`` drops the search scripts and the search index (0.25 MB)
    that the theme puts into every page for its search-as-you-type option, which is off here;
    the search page loads its own.
 """
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -53,17 +64,28 @@ def is_widget_script(js: Any) -> bool:
     return filename.startswith("widgets/") or attributes.get("type") == WIDGET_STATE
 
 
+def is_thebe_asset(asset: Any) -> bool:
+    """True for sphinx-thebe's config script, its loader and its stylesheet."""
+    filename = getattr(asset, "filename", None) or str(asset)
+    body = (getattr(asset, "attributes", {}) or {}).get("body") or ""
+    return filename.startswith(("sphinx-thebe.", "_static/sphinx-thebe.")) or "THEBE_JS_URL" in body
+
+
 def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     body = context.get("body") or ""
     if "data-root-id=" in body:
         for rel in bokeh_js_files():
             app.add_js_file(rel, priority=400)
-    if WIDGET_VIEW not in body and "script_files" in context:
-        context["script_files"] = [js for js in context["script_files"] if not is_widget_script(js)]
+    if "script_files" in context:
+        context["script_files"] = [js for js in context["script_files"] if not is_thebe_asset(js)
+                                   and (WIDGET_VIEW in body or not is_widget_script(js))]
+    if "css_files" in context:
+        context["css_files"] = [css for css in context["css_files"] if not is_thebe_asset(css)]
 
 
 def _build_finished(app: Any, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
+        _fix_chrome(Path(app.outdir))
         target = Path(app.outdir) / "_static" / "bokeh"
         target.mkdir(parents=True, exist_ok=True)
         for bundle, rel in zip(BOKEH_BUNDLES, bokeh_js_files(), strict=True):
@@ -79,6 +101,31 @@ def _config_inited(app: Any, config: Any) -> None:
     mathjax = dict(config.mathjax3_config or {})
     mathjax["loader"] = {**mathjax.get("loader", {}), "load": MATHJAX_COMPONENTS}
     config.mathjax3_config = mathjax
+
+
+_TOGGLE = re.compile(r'(<a class="reference internal" href="[^"]*"[^>]*>((?:(?!</a>).)*)</a><details>)'
+                     r'<summary>(<span class="toctree-toggle" role="presentation">)', re.S)
+_SEARCH_BUTTON = re.compile(r'(<button class="[^"]*search-button-field[^"]*"[^>]*?) aria-label="[^"]*"')
+
+
+def accessible_chrome(page: str) -> str:
+    """The built page with the theme's three accessibility defects fixed (see the module doc)."""
+    def name_toggle(m: re.Match) -> str:
+        title = html.unescape(re.sub(r"<[^>]+>", "", m.group(2))).strip()
+        label = html.escape(f"Sections of {title}", quote=True)
+        return f'{m.group(1)}<summary aria-label="{label}">{m.group(3)}'
+
+    page = _TOGGLE.sub(name_toggle, page)
+    page = _SEARCH_BUTTON.sub(r"\1", page)
+    return page.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def _fix_chrome(outdir: Path) -> None:
+    for path in outdir.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        new = accessible_chrome(text)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -16,8 +16,8 @@ import pytest
 PKG = Path(__file__).resolve().parents[1] / "src" / "gradlab"
 
 #: the page machinery: what only the book's pages use
-PAGES = {"webfig", "diagrams", "descent_explorer", "depth_explorer", "wT_explorer", "first_look",
-         "audit"}
+PAGES = {"webfig", "diagrams", "descent_explorer", "depth_explorer", "wT_explorer",
+         "momentum_explorer", "first_look", "audit"}
 #: the homework's modules (the grader keeps references and expected values outside the package)
 HOMEWORK = {"checks", "hwcases", "hwfigures", "homework"}
 

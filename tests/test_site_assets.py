@@ -27,7 +27,8 @@ class _App:
 
 def _scripts():
     return [_JS("_static/jquery.js"), _JS("widgets/require.js"), _JS("widgets/embed-amd.js"),
-            _JS(None, type=site_assets.WIDGET_STATE, body="{}"), _JS("mathjax/tex-chtml.js")]
+            _JS(None, type=site_assets.WIDGET_STATE, body="{}"), _JS("mathjax/tex-chtml.js"),
+            _JS(None, body='const THEBE_JS_URL = "x"'), _JS("sphinx-thebe.js", **{"async": "async"})]
 
 
 def test_bokeh_is_loaded_only_on_pages_with_a_live_figure():
@@ -51,7 +52,15 @@ def test_widget_scripts_stay_where_a_widget_is_shown():
     body = f'<script type="{site_assets.WIDGET_VIEW}">{{"model_id": "x"}}</script>'
     context = {"body": body, "script_files": _scripts()}
     site_assets._page_context(_App(), "a", "page.html", context, None)
-    assert len(context["script_files"]) == 5
+    assert len(context["script_files"]) == 5 and not any("thebe" in js for js in context["script_files"])
+
+
+def test_thebe_which_this_book_does_not_use_is_dropped_from_every_page():
+    context = {"body": "<p>text</p>", "script_files": _scripts(),
+               "css_files": [_JS("_static/sphinx-thebe.css"), _JS("_static/code.css")]}
+    site_assets._page_context(_App(), "a", "page.html", context, None)
+    assert not any(site_assets.is_thebe_asset(js) for js in context["script_files"])
+    assert [str(c) for c in context["css_files"]] == ["_static/code.css"]
 
 
 def test_the_icon_template_is_the_themes_minus_the_icon_script():
@@ -116,3 +125,21 @@ console.log(JSON.stringify(results.map((r) => [r[0], Scorer.score(r)])
         order[query] = json.loads(out.stdout)
     assert order["gradient clipping"] == ["c", "b", "a"]   # the page, its section, the rest
     assert order["exploding"][0] == "a"
+
+
+def test_the_themes_chrome_is_made_accessible():
+    page = (
+        '<li><a class="reference internal" href="a.html">1. Plain</a></li>\n'
+        '<li class="toctree-l1 has-children"><a class="reference internal" href="b.html" lang="ru">'
+        '<span>3. The wᵀ &amp; "derivation"</span></a><details><summary><span class="toctree-toggle" '
+        'role="presentation"><i class="fa-solid fa-chevron-down"></i></span></summary><ul>\n'
+        '<button class="btn search-button-field search-button__button" title="Search" '
+        'aria-label="Search" data-bs-toggle="tooltip"><span>Search</span><kbd>Ctrl</kbd></button>\n'
+        '<div role="list" class="citation-list"><div class="citation" id="x" role="doc-biblioentry">'
+    )
+    fixed = site_assets.accessible_chrome(page)
+    assert '<summary aria-label="Sections of 3. The wᵀ &amp; &quot;derivation&quot;">' in fixed
+    assert fixed.count("aria-label=") == 1                    # the search button lost its label
+    assert 'title="Search"' in fixed
+    assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
+    assert site_assets.accessible_chrome(fixed) == fixed     # a second build changes nothing

@@ -14,6 +14,8 @@ For every page it reports:
   lang      text in Cyrillic, CJK or Bengali script whose nearest `lang` attribute is not ru, zh
             or bn respectively (a screen reader and the font fallback would read it as English);
   image     an <img> that did not load or has zero size;
+  a11y      a serious or critical WCAG 2.1 A/AA violation found by axe-core (pinned, fetched once
+            into _offline/ by tools/axe.py, injected into each page: no network);
   aspect    an image drawn with another shape than its own (width/height off by more than 3 %),
             measured at 1280 px and on a 390 px phone;
   weight    a page whose files (the page and everything it loads from the site) weigh more than
@@ -48,6 +50,9 @@ from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import axe  # noqa: E402  (tools/axe.py: the pinned axe-core)
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -63,10 +68,9 @@ VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 STATE_MIME = "application/vnd.jupyter.widget-state+json"
 # Console errors that come from the pinned upstream packages, are harmless to a reader and cannot be
 # fixed from _config.yml. Each is counted and named in the summary, never silently dropped.
-KNOWN_CONSOLE_ERRORS = {
-    "Identifier 'THEBE_JS_URL' has already been declared": (
-        "sphinx-thebe 0.3.1 under Sphinx 7.4 writes its inline config <script> twice on every "
-        "page; the second copy fails, the first works (thebe is off anyway)"),
+KNOWN_CONSOLE_ERRORS: dict[str, str] = {
+    # none today: sphinx-thebe's doubled config script (which logged "Identifier 'THEBE_JS_URL'
+    # has already been declared" on every page) is dropped by _ext/site_assets.py
 }
 RAW_MATH = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$\\[A-Za-z]")
 # TeX that escaped typesetting: a dollar sign, a control word, or math typed as plain text
@@ -339,13 +343,15 @@ def _serve(html: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 shots: list[Path] | None = None, allow_stateless_widgets: bool = False,
                 chromium: str = CHROMIUM, verbose: bool = False,
-                known: dict[str, int] | None = None, file_urls: bool = False) -> list[Issue]:
+                known: dict[str, int] | None = None, file_urls: bool = False,
+                accessibility: bool = True) -> list[Issue]:
     """Load each page in Chromium (other hosts blocked); report what a reader would see broken."""
     from playwright.sync_api import sync_playwright
 
     html = html.resolve()
     shots = None if shots is None else {p.resolve() for p in shots}
     issues: list[Issue] = []
+    axe_js = axe.axe_source() if accessibility else None
     # served from 127.0.0.1 (as a web host would), or opened from disk (file://) as a reader would
     server, origin = (None, html.as_uri()) if file_urls else _serve(html)
     try:
@@ -415,6 +421,10 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 current.extend(Issue(name, "tex", m) for m in result["tex"])
                 current.extend(Issue(name, "lang", m) for m in result["lang"])
                 current.extend(Issue(name, "image", m) for m in result["images"])
+                if axe_js is not None:
+                    page.add_script_tag(content=axe_js)
+                    current.extend(Issue(name, "a11y", m)
+                                   for m in page.evaluate(axe.PROBE, [axe.TAGS, list(axe.FAILING)]))
                 for label, (width, height) in VIEWPORTS.items():
                     page.set_viewport_size({"width": width, "height": height})
                     page.wait_for_timeout(100)              # let the layout settle
@@ -422,7 +432,7 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                                    for m in page.evaluate(_ASPECT_PROBE, ASPECT_TOLERANCE))
                 page.set_viewport_size({"width": 1280, "height": 800})
                 if not file_urls:
-                    page.wait_for_load_state("networkidle")
+                    page.wait_for_timeout(300)              # late fonts and images
                     limit = WEIGHT_LIMIT_EXPLORER if result["explorer"] else WEIGHT_LIMIT
                     weight = sum(loaded.values())
                     if weight > limit:
@@ -514,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         issues += [] if args.mode == "both" else check_links(html, pages)
         issues += [Issue(i.page, i.kind, f"{i.detail} (opened from disk)") for i in check_pages(
             html, pages, None, None, args.allow_stateless_widgets, CHROMIUM, args.verbose, known,
-            file_urls=True)]
+            file_urls=True, accessibility=args.mode == "file")]
     pages = site_pages(html)
     for issue in issues:
         print(issue)

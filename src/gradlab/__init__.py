@@ -2,7 +2,8 @@
 
 Modules (one idea each), in the order the course meets them:
 
-    notebook        setup_notebook(): seeds, one torch thread, figure defaults; glue()
+    notebook        one helper per notebook habit: setup_notebook(), glue(), glue_num(),
+                    readable() (the prose number format), claim() (guards), seed_spread()
     first_look      the opening picture: deep sigmoid vs ReLU+He networks         (intro)
     diagrams        the course's diagrams as reproducible SVG files               (ch. 2-4)
     descent         gradient descent on quadratics                                (ch. 1)
@@ -14,7 +15,8 @@ Modules (one idea each), in the order the course meets them:
     recurrence      the scalar recurrence h_t = w h_{t-1} and its gradient         (ch. 3)
     rnn_jacobian    matrix recurrences and the Jacobian of a tanh/sigmoid RNN      (ch. 3)
     wT_explorer     the chapter 3 explorer (w, T, matrix scale)                    (ch. 3)
-    webfig          the explorers' live figures on the website (Bokeh, no kernel) (ch. 1-3)
+    momentum_explorer  heavy-ball momentum on an ill-conditioned quadratic (the optimizers page)
+    webfig          the explorers' live figures on the website (Bokeh, no kernel)
     clipping        clipping by norm and by value                                  (ch. 4)
     initialization  variance of activations and gradients through depth           (ch. 4)
     rnn             RNN/LSTM/GRU gradient through time; the memory task            (ch. 4)
