@@ -167,7 +167,8 @@ def test_readable_messages_never_tracebacks(capsys):
 
 
 def test_strict_mode_raises_for_nbgrader(monkeypatch, capsys, solutions):
-    monkeypatch.setenv("GRADLAB_STRICT", "1")
+    monkeypatch.setattr(checks, "_STRICT", True)  # read from GRADLAB_STRICT at import
+    monkeypatch.setenv("GRADLAB_STRICT", "0")  # a cell changing the environment: no effect
     with pytest.raises(AssertionError, match="not answered"):
         check("hw1.q1", lambda: (_ for _ in ()).throw(NotImplementedError))
     with pytest.raises(AssertionError, match="not correct"):

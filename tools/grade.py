@@ -43,7 +43,6 @@ import dataclasses
 import difflib
 import html
 import json
-import math
 import os
 import re
 import secrets
@@ -72,7 +71,7 @@ from grading.sandbox import (  # noqa: E402
 from grading.tamper import findings as tamper_findings  # noqa: E402
 from make_homework import MASTERS, read_roster, read_secret, render_master  # noqa: E402
 
-from gradlab import hwcases  # noqa: E402
+from gradlab import checks, hwcases  # noqa: E402
 
 STATUSES = ("correct", "wrong", "not answered", "error", "timeout", "tampered",
             "memory limit", "process limit", "disk limit", "output limit", "time limit")
@@ -280,29 +279,16 @@ def _records(stdout: str, nonce: str, count: int) -> list[dict]:
 
 
 def judge_value(qid: str, output, want) -> str:
-    """"" if a number/integer/choice answer is right, else a message."""
-    kind = spec.SPECS[qid].kind
+    """"" if a number/integer/choice answer is right, else a message: the one acceptance rule
+    of the question (gradlab.checks.judge, the self-check's), with the variant's answer."""
     if isinstance(output, dict) and "array" in output:  # a 0-d or 1-element array or tensor
         if output.get("shape") == []:
             output = output["array"]
         elif output.get("shape") == [1]:
             output = output["array"][0]
-    if kind == "choice":
-        if not isinstance(output, str) or len(output.strip()) != 1:
-            return f"answer with one letter such as 'a', got {str(output)[:40]!r}"
-        return "" if output.strip().lower() == want else "not correct"
-    if isinstance(output, bool) or not isinstance(output, int | float):
-        return f"answer with a single number, got {type(output).__name__}"
-    if output != output:
-        return "your answer is NaN"
-    if not math.isfinite(output):
-        return "your answer is not a finite number"
-    if kind == "integer":
-        if float(output) != int(output):
-            return f"answer with a whole number, got {output:.6g}"
-        return "" if int(output) == want else "not correct"
-    ok = hwcases.close(float(output), float(want), spec.SPECS[qid].rtol, 0.0)
-    return "" if ok else "not correct"
+    if isinstance(output, dict | list):
+        return f"answer with a single {'letter' if spec.SPECS[qid].kind == 'choice' else 'number'}"
+    return checks.judge(qid, output, want)
 
 
 def _limited(status: str, error: str, limit: float) -> tuple[str, str]:

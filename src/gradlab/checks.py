@@ -2,8 +2,9 @@
 
 Every question has an id ``hwN.qM``, a number of points and a kind:
 
-- ``number``: a real number, judged to 3 significant figures. The module stores only
-  sha256(question id | f"{x:.2e}") of the right value of the public copy, never the value;
+- ``number``: a real number, right if within about 0.5 % of the answer (``_judge_value``; the
+  same rule in the grader). The module stores only sha256(question id | f"{x:.3e}") of the
+  right value of the public copy, never the value;
 - ``integer``: a whole number, stored as sha256(question id | str(n));
 - ``choice``: a letter such as "b", stored as sha256(question id | letter);
 - ``function``: an implementation, run on the public inputs by ``gradlab.hwcases`` and compared
@@ -48,6 +49,9 @@ NOT_ANSWERED = "not answered yet"
 STATUSES = ("correct", "wrong", NOT_ANSWERED, "error", "recorded")
 WIDTH = 80
 _VARIANT: dict[str, str] = {}
+# read once, when the kernel starts (nbgrader's kernel sets it): a cell cannot switch it off
+# by changing os.environ (it can still patch this module: see the instructors' page)
+_STRICT = os.environ.get("GRADLAB_STRICT") == "1"
 
 
 class _Wrong(Exception):
@@ -56,11 +60,15 @@ class _Wrong(Exception):
 
 @dataclass(frozen=True)
 class Question:
+    """One question, defined once: the self-check, the grader (tools/grade.py), the variants
+    and nbgrader all read kind, points, hint and the acceptance rule (``judge``) from here."""
+
     qid: str
     kind: str
     points: int
     hint: str
     digest: str = ""
+    rtol: float = 5e-3  # numbers: how far from the answer a value may be (see judge)
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ def _digest(qid: str, canonical: str) -> str:
 
 
 def _canonical_number(x: float) -> str:
-    return f"{x + 0.0:.2e}"  # 3 significant figures; + 0.0 turns -0.0 into 0.0
+    return f"{x + 0.0:.3e}"  # 4 significant figures; + 0.0 turns -0.0 into 0.0
 
 
 def answer_digest(qid: str, kind: str, value: Any) -> str:
@@ -93,15 +101,15 @@ def answer_digest(qid: str, kind: str, value: Any) -> str:
 # --------------------------------------------------------------------------------------------
 # The question table. A hint helps after a wrong attempt and never hands over the derivation.
 
-def _q(qid, kind, points, hint, digest=""):
-    return Question(qid, kind, points, hint, digest)
+def _q(qid, kind, points, hint, digest="", rtol=5e-3):
+    return Question(qid, kind, points, hint, digest, rtol)
 
 
 QUESTIONS: dict[str, Question] = {q.qid: q for q in [
     _q("hw1.q1", "number", 1, "write w_k - c in terms of w_(k-1) - c and unroll it, or run the "
-       "loop and compare.", "92ae90f5cf0899b442e1"),
+       "loop and compare.", "91390210968360d5e155"),
     _q("hw1.q2", "number", 1, "treat each coordinate as its own 1-D problem.",
-       "b201fe61fb36ac79fd86"),
+       "58282a075a867320fc15"),
     _q("hw1.q3", "function", 2, "return steps + 1 entries: w_0 first, then one per step."),
     _q("hw1.q4", "function", 2, "central differences move one coordinate at a time in both "
        "directions; work on a float copy of w."),
@@ -111,34 +119,34 @@ QUESTIONS: dict[str, Question] = {q.qid: q for q in [
        "most tol times the starting norm; the first step has no momentum (w_(-1) = w_0).",
        "d5d35547755f50ba9e3b"),
     _q("hw1.q7", "number", 1, "run every step in float64 and return a^2 + b^2 at the end.",
-       "001f8e7909e965b2bdf4"),
-    _q("hw2.q1", "number", 1, "where does sigma(z) (1 - sigma(z)) peak?", "bccd6a3ba6930fb781d5"),
+       "3e0cd8ff8ffdfa756938", rtol=2e-3),
+    _q("hw2.q1", "number", 1, "where does sigma(z) (1 - sigma(z)) peak?", "2b2992cf4f1ab1fde4c3"),
     _q("hw2.q2", "function", 2, "zero the gradients first; one norm per layer in model.linears, "
        "as Python floats."),
     _q("hw2.q3", "number", 1, "the first entry of your list divided by the last one.",
-       "0f0cb1eb41630dd25051"),
+       "332d088980b55a3ef8c3"),
     _q("hw2.q4", "choice", 1, "exploding means the norms grow from the output side towards the "
        "input side.", "ced231afe1699a2e7498"),
     _q("hw2.q5", "integer", 1, "multiply in float32, not float64, and stop at exactly 0.",
        "1a7084e35a8ae56b8566"),
     _q("hw3.q1", "number", 1, "write out the terms of the sum for T = 3 and compare them.",
-       "357a3f7b9b7638ffa7be"),
+       "6b9f721bde74fc18085b"),
     _q("hw3.q2", "function", 2, "store every h_t on the way forward, then walk back from T to 1. "
        "T = 0 has no terms."),
     _q("hw3.q3", "integer", 1, "evaluate |dL/dw| for T = 1, 2, ... in float64 and stop at the "
        "first one above the float32 maximum.", "140496590c6e80b8657b"),
     _q("hw3.q4", "number", 1, "apply the chain rule through h_T, and reuse what q1 showed about "
-       "dh_T/dw.", "3574fc78dd6053a49651"),
+       "dh_T/dw.", "54d0c51b49bed4bf0632"),
     _q("hw3.q5", "choice", 1, "on a log axis, exponential growth is a straight line.",
        "5e1660a5c386db47bdb6"),
     _q("hw4.q1", "function", 2, "one norm over all tensors together; small gradients stay as "
        "they are; return new tensors."),
     _q("hw4.q2", "number", 1, "clipping by norm keeps the direction of g.",
-       "932aed6a87367c1db38a"),
+       "45cca2bacb3687ccb228"),
     _q("hw4.q3", "function", 2, "the weight of nn.Linear has shape (out_features, in_features); "
        "change it in place under torch.no_grad()."),
     _q("hw4.q4", "number", 1, "variance and standard deviation differ by a square root.",
-       "180f4f701fccb43e2be6"),
+       "32aea5051a6bf1f808bd"),
     _q("hw4.q5", "choice", 1, "which remedy moves the whole curve without changing its shape?",
        "2d6e80a98edc6eab75f6"),
 ]}
@@ -213,13 +221,24 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__}"
 
 
-def _judge_value(q: Question, value: Any) -> str:
-    """Return "" if right, else a message. Raises _Wrong for a value of the wrong kind."""
+_GRID = 1e-4  # as fine as the narrowest 4-significant-figure bin (1e-4 relative)
+
+
+def _judge_value(q: Question, value: Any, digest: str | None = None) -> str:
+    """The acceptance rule of a number, integer or choice question, shared by the self-check
+    (``digest``: the public answer's) and the grader (the digest of the student's variant's
+    answer, computed in the grader's process). "" if right, else "not correct"; raises _Wrong
+    for a value of the wrong kind.
+
+    A number is right when some value within ``q.rtol`` of it (relative, on a grid of 0.01 %)
+    has the answer's four significant figures: ``|x - answer| <= rtol |x|`` give or take
+    0.05 %, decided from the hash alone, so the self-check and the grader cannot disagree."""
+    digest = q.digest if digest is None else digest
     if q.kind == "choice":
         if not isinstance(value, str) or len(value.strip()) != 1:
             got = _describe(value) if value is None else f"{type(value).__name__} {value!r}"
             raise _Wrong(f"answer with one letter such as 'a', got {got}")
-        return "" if _digest(q.qid, value.strip().lower()) == q.digest else "not correct"
+        return "" if _digest(q.qid, value.strip().lower()) == digest else "not correct"
     if isinstance(value, torch.Tensor) and value.requires_grad:
         raise _Wrong("your answer is a tensor that still requires grad: return float(t) "
                      "(or t.item())")
@@ -234,15 +253,26 @@ def _judge_value(q: Question, value: Any) -> str:
     x = float(value)
     if math.isnan(x):
         raise _Wrong("your answer is NaN")
+    if math.isinf(x):
+        raise _Wrong("your answer is infinite")
     if q.kind == "integer":
         if not x.is_integer():
             raise _Wrong(f"answer with a whole number, got {x:.6g}")
-        return "" if _digest(q.qid, str(int(x))) == q.digest else "not correct"
-    if math.isinf(x):
-        raise _Wrong("your answer is infinite")
-    # accept float noise at a rounding boundary: x (1 +- 1e-6) rounds to the stored value
-    ok = any(_digest(q.qid, _canonical_number(x * (1 + d))) == q.digest for d in (0, 1e-6, -1e-6))
+        return "" if _digest(q.qid, str(int(x))) == digest else "not correct"
+    steps = int(round(q.rtol / _GRID))
+    ok = any(_digest(q.qid, _canonical_number(x * (1 + k * _GRID))) == digest
+             for k in range(-steps, steps + 1))
     return "" if ok else "not correct"
+
+
+def judge(question: str, value: Any, answer: Any) -> str:
+    """The grader's entry to the one acceptance rule: "" if ``value`` is right for the answer
+    ``answer`` (of the student's variant), else a message."""
+    q = QUESTIONS[check_choice("question", question, QUESTIONS)]
+    try:
+        return _judge_value(q, value, answer_digest(q.qid, q.kind, answer))
+    except _Wrong as err:
+        return str(err)
 
 
 def _run_function(qid: str, fn: Any) -> tuple[str, str]:
@@ -316,7 +346,7 @@ def check(question: str, answer: Any) -> None:
         line = f"{qid} [0/{q.points} {unit}]: {message}. Hint: {q.hint}"
     _RESULTS[qid] = Result(qid, status, points, q.points, line)
     print(_wrap(line))
-    if status not in ("correct", "recorded") and os.environ.get("GRADLAB_STRICT") == "1":
+    if status not in ("correct", "recorded") and _STRICT:
         raise AssertionError(line)
 
 

@@ -25,20 +25,33 @@ from typing import Any
 import numpy as np
 import torch
 
-from gradlab import hwcases
+from gradlab import checks, hwcases
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
 
 @dataclass(frozen=True)
 class Spec:
+    """The instructor's side of a question: its parameters, variants and answer. Kind, points,
+    hint and acceptance rule are the question's public definition, ``gradlab.checks.QUESTIONS``
+    (one place, read here)."""
+
     qid: str
-    kind: str  # "number", "integer", "choice" or "function"
-    points: int
     defaults: dict = field(default_factory=dict)
     draw: Callable[[np.random.Generator], dict] | None = None
     answer: Callable[[dict], Any] | None = None
-    rtol: float = 5e-3  # numbers: |got - want| <= rtol |want| (symmetric)
+
+    @property
+    def question(self) -> checks.Question:
+        return checks.QUESTIONS[self.qid]
+
+    @property
+    def kind(self) -> str:  # "number", "integer", "choice" or "function"
+        return self.question.kind
+
+    @property
+    def points(self) -> int:
+        return self.question.points
 
 
 def _pick(rng: np.random.Generator, values) -> Any:
@@ -153,53 +166,53 @@ def _hw1_q5_params(labels: str, asked: int) -> dict:
 
 
 SPECS: dict[str, Spec] = {s.qid: s for s in [
-    Spec("hw1.q1", "number", 1, {"c": 3, "w0": 0, "eta": 0.1, "k": 5},
+    Spec("hw1.q1", {"c": 3, "w0": 0, "eta": 0.1, "k": 5},
          lambda r: {"c": _pick(r, (2, 3, 4, 5)), "w0": _pick(r, (-1, 0, 1)),
                     "eta": _pick(r, (0.05, 0.08, 0.1, 0.15, 0.2, 0.25)),
                     "k": _pick(r, range(4, 9))}, _hw1_q1),
-    Spec("hw1.q2", "number", 1, {"a2": 10}, lambda r: {"a2": _pick(r, (4, 5, 8, 16, 20, 25))},
+    Spec("hw1.q2", {"a2": 10}, lambda r: {"a2": _pick(r, (4, 5, 8, 16, 20, 25))},
          lambda p: 2 / max(1, p["a2"])),
-    Spec("hw1.q3", "function", 2),
-    Spec("hw1.q4", "function", 2),
-    Spec("hw1.q5", "choice", 1, _hw1_q5_params("ABC", 0),
+    Spec("hw1.q3"),
+    Spec("hw1.q4"),
+    Spec("hw1.q5", _hw1_q5_params("ABC", 0),
          lambda r: _hw1_q5_params(_perm(r, "ABC"), int(r.integers(3))),
          lambda p: "bac"[p["asked_index"]]),
-    Spec("hw1.q6", "integer", 1, {"kappa": 100, "tol_exp": 6},
+    Spec("hw1.q6", {"kappa": 100, "tol_exp": 6},
          lambda r: {"kappa": _pick(r, (50, 200, 400, 1000)), "tol_exp": _pick(r, (5, 6, 8))},
          lambda p: heavy_ball_steps(p["kappa"], 10.0 ** -p["tol_exp"])),
-    Spec("hw1.q7", "number", 1, {"a0": 6.0, "b0": 0.1, "eta": 0.1, "steps": 2000,
-                                 "two_over_eta": 20.0}, _draw_eos, _hw1_q7, rtol=2e-3),
-    Spec("hw2.q1", "number", 1, {"n": 10}, lambda r: {"n": _pick(r, (6, 8, 12, 14))},
+    Spec("hw1.q7", {"a0": 6.0, "b0": 0.1, "eta": 0.1, "steps": 2000,
+                                 "two_over_eta": 20.0}, _draw_eos, _hw1_q7),
+    Spec("hw2.q1", {"n": 10}, lambda r: {"n": _pick(r, (6, 8, 12, 14))},
          lambda p: 0.25 ** p["n"]),
-    Spec("hw2.q2", "function", 2),
-    Spec("hw2.q3", "number", 1, {"depth": 10, "seed": 0},
+    Spec("hw2.q2"),
+    Spec("hw2.q3", {"depth": 10, "seed": 0},
          lambda r: {"depth": _pick(r, (8, 9, 11, 12)), "seed": _pick(r, range(1, 6))}, _hw2_q3),
-    Spec("hw2.q4", "choice", 1, {"labels": "ABC"}, lambda r: {"labels": _perm(r, "ABC")},
+    Spec("hw2.q4", {"labels": "ABC"}, lambda r: {"labels": _perm(r, "ABC")},
          lambda p: "abc"["ABC".index(p["labels"][2])]),
-    Spec("hw2.q5", "integer", 1, {"p": 0.25}, lambda r: {"p": _pick(r, (0.5, 0.125, 0.1, 0.3))},
+    Spec("hw2.q5", {"p": 0.25}, lambda r: {"p": _pick(r, (0.5, 0.125, 0.1, 0.3))},
          _hw2_q5),
-    Spec("hw3.q1", "number", 1, {"w": 0.9, "h0": 1, "T": 20},
+    Spec("hw3.q1", {"w": 0.9, "h0": 1, "T": 20},
          lambda r: {"w": _pick(r, (0.8, 0.85, 0.95)), "h0": _pick(r, (0.5, 2, 3)),
                     "T": _pick(r, range(10, 31))},
          lambda p: p["T"] * p["w"] ** (p["T"] - 1) * p["h0"]),
-    Spec("hw3.q2", "function", 2),
-    Spec("hw3.q3", "integer", 1, {"w": 1.5}, lambda r: {"w": _pick(r, (1.8, 2.0, 2.5, 3.0))},
+    Spec("hw3.q2"),
+    Spec("hw3.q3", {"w": 1.5}, lambda r: {"w": _pick(r, (1.8, 2.0, 2.5, 3.0))},
          _hw3_q3),
-    Spec("hw3.q4", "number", 1, {"w": 1.2, "T": 30, "lr": 0.01},
+    Spec("hw3.q4", {"w": 1.2, "T": 30, "lr": 0.01},
          lambda r: {"w": _pick(r, (1.1, 1.15, 1.25)), "T": _pick(r, range(20, 31)),
                     "lr": _pick(r, (0.01, 0.001))}, _hw3_q4),
-    Spec("hw3.q5", "choice", 1, {"order": "1023", "options": _options("1023")},
+    Spec("hw3.q5", {"order": "1023", "options": _options("1023")},
          lambda r: (lambda o: {"order": o, "options": _options(o)})(_perm(r, "0123")),
          lambda p: "abcd"[p["order"].index("0")]),
-    Spec("hw4.q1", "function", 2),
-    Spec("hw4.q2", "number", 1, {"g": "2, -3, 6", "c": 1},
+    Spec("hw4.q1"),
+    Spec("hw4.q2", {"g": "2, -3, 6", "c": 1},
          lambda r: {"g": ", ".join(str(int(v)) for v in r.choice(
              [-7, -6, -5, -4, -3, -2, 2, 3, 4, 5, 6, 7], 3)), "c": _pick(r, (0.5, 1, 2))},
          lambda p: _hw4_q2({"g": [float(v) for v in p["g"].split(",")], "c": p["c"]})),
-    Spec("hw4.q3", "function", 2),
-    Spec("hw4.q4", "number", 1, {"n_in": 256}, lambda r: {"n_in": _pick(r, (64, 100, 300, 512))},
+    Spec("hw4.q3"),
+    Spec("hw4.q4", {"n_in": 256}, lambda r: {"n_in": _pick(r, (64, 100, 300, 512))},
          lambda p: math.sqrt(2 / p["n_in"])),
-    Spec("hw4.q5", "choice", 1, {"labels": "BCD"}, lambda r: {"labels": _perm(r, "BCD")},
+    Spec("hw4.q5", {"labels": "BCD"}, lambda r: {"labels": _perm(r, "BCD")},
          lambda p: "abcd"["ABCD".index(p["labels"][0])]),
 ]}
 
