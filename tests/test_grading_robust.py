@@ -202,3 +202,33 @@ def test_limits_each_get_a_status(tmp_path):
                        report=lambda x: None, limits=short)
     slow = rows(out2)["slow_hw1.ipynb"]
     assert "time limit" in {slow[f"{q} status"] for q in HW1}, slow
+
+
+def test_shards_merge_into_one_csv(tmp_path, monkeypatch):
+    """A class split across machines (each grading its part of the folder) merges into one CSV."""
+    def fake(path, folder, *args):
+        sub = grade.Submission(path, grade.display_name(path, folder), path.name.split("_")[0],
+                               assignment=path.name.split("_")[1][:3])
+        sub.results = [grade.QuestionResult(q, 1, 1, "correct")
+                       for q in spec.questions(sub.assignment)]
+        return sub
+
+    monkeypatch.setattr(grade, "grade_one", fake)
+    for shard, names in {"a": ["s1_hw1.ipynb", "s2_hw1.ipynb"], "b": ["s3_hw2.ipynb"]}.items():
+        (tmp_path / shard).mkdir()
+        for name in names:
+            (tmp_path / shard / name).write_bytes(notebook(RIGHT_Q1))
+        grade.grade_folder(tmp_path / shard, tmp_path / f"{shard}.csv", sandbox=False,
+                           report=lambda line: None)
+    out = tmp_path / "all.csv"
+    assert grade.main(["--merge", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                       "--out", str(out)]) == 0
+    merged = rows(out)
+    assert sorted(merged) == ["s1_hw1.ipynb", "s2_hw1.ipynb", "s3_hw2.ipynb"]
+    assert merged["s3_hw2.ipynb"]["hw2.q1 status"] == "correct"
+    assert merged["s1_hw1.ipynb"]["hw1.q1"] == "1" and merged["s1_hw1.ipynb"]["hw2.q1"] == ""
+    # the same submission graded differently in two shards is refused
+    text = (tmp_path / "a.csv").read_text(encoding="utf-8").replace(",7,9,", ",6,9,")
+    (tmp_path / "c.csv").write_text(text, encoding="utf-8")
+    assert grade.main(["--merge", str(tmp_path / "a.csv"), str(tmp_path / "c.csv"),
+                       "--out", str(out)]) == 2

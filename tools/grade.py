@@ -2,24 +2,29 @@
 
     python tools/grade.py SUBMISSIONS [--secret-file SECRET] [--roster roster.csv]
                           [--class-variant NAME] [--out grades.csv] [--feedback DIR]
-                          [--question-timeout 30] [--cell-timeout 60]
+                          [--jobs N] [--fresh] [--question-timeout 30] [--cell-timeout 60]
+                          [--submission-timeout 600] [--memory-mb 3072]
+    python tools/grade.py --merge shard1.csv shard2.csv ... --out grades.csv
 
 Trust. Nothing a submission's kernel says about itself counts: ``check``, ``passed`` and any
-printed "correct" are ignored. The grader computes every expected answer in its own process
-(tools/grading/questions.py for the numbers of the student's variant, gradlab.hwcases for the
-implementations), sends the student's kernel only inputs it draws at grading time, reads back
-what the student's functions returned (JSON, structure validated) and judges that itself.
+printed "correct" are ignored, and nothing in the kernel knows an answer. The grader computes
+every expected answer in its own process (tools/grading/questions.py for the numbers of the
+student's variant, tools/grading/reference.py for the implementations), sends the student's
+kernel only inputs it draws at grading time, reads back what the student's functions returned
+(JSON, structure validated) and judges that itself with each question's one acceptance rule
+(gradlab.checks, the self-check's).
 
 Isolation. Every submission runs in its own kernel inside a bubblewrap sandbox
-(tools/grading/sandbox.py): no network, a private /tmp, read-only system and gradlab, its own
-notebook read-only, no view of other submissions, of tools/ or of the masters; every process it
-started is killed when it ends. Without bwrap the grader refuses to run unless you pass
-``--unsafe-no-sandbox`` (then submissions run with your rights: only for your own notebooks).
+(tools/grading/sandbox.py) that holds no privilege even when the grader is root: no network, a
+private /tmp, read-only system and gradlab, its own notebook read-only, no view of other
+submissions, of tools/ or of the masters; every process it started is killed when it ends.
+Without bwrap the grader refuses to run unless you pass ``--unsafe-no-sandbox``.
 
-Time. Each answer cell (``--cell-timeout``; other cells such as imports get at least 120 s) and
-each question (``--question-timeout``) has its own time limit; a question that hangs is
-interrupted and marked "timeout", and the next questions are still graded (a kernel that ignores
-the interrupt is restarted and the submission's cells replayed).
+Limits. Each answer cell (``--cell-timeout``; other cells get at least 120 s), each question
+(``--question-timeout``) and the whole submission (``--submission-timeout``) have a time limit;
+memory, processes, files, /tmp and output are limited too (sandbox.Limits). A question that hits
+a limit gets its status (timeout, memory limit, process limit, disk limit, output limit, time
+limit) and the next questions are still graded.
 
 Student ids. With ``--roster`` (CSV with a ``student_id`` column), a submission belongs to the
 student whose id is the name of its folder under SUBMISSIONS or the start of its file name
@@ -29,10 +34,11 @@ from the secret and the student id (or, with ``--class-variant NAME``, of that o
 everyone); without it, the public copy's answers.
 
 Output. ``grades.csv`` gets one row per submission as soon as it is graded (columns: student_id,
-submission, assignment, variant, then for each question its points and its status: correct,
-wrong, not answered, error, timeout or tampered; total, max_points, flags, message). A feedback
-file per student and assignment (Markdown) says what each question got and why. The CSV imports
-into Moodle and Canvas gradebooks: see book/homework/instructors.md.
+submission, assignment, variant, then for each question its points and its status, total,
+max_points, flags, message); a rerun continues where the last one stopped. A feedback file per
+student and assignment (Markdown, student text escaped) says what each question got and why.
+One failing submission never stops the run, which ends with a list of what could not be graded.
+The CSV imports into Moodle and Canvas gradebooks: see book/homework/instructors.md.
 """
 
 from __future__ import annotations
@@ -647,7 +653,48 @@ def grade_folder(folder: Path, out: Path, feedback_dir: Path | None = None, *,
     return graded
 
 
+def merge(parts: list[Path], out: Path) -> int:
+    """Merge the CSVs of a class graded in shards (one per machine) into ``out``: the union of
+    their columns, one row per submission; a submission graded differently in two shards is an
+    error. Returns the number of rows."""
+    fields: list[str] = []
+    rows: dict[str, dict] = {}
+    for part in parts:
+        header, part_rows = _read_rows(Path(part))
+        fields += [f for f in header if f not in fields]
+        for row in part_rows:
+            name = row["submission"]
+            if name in rows and rows[name] != row:
+                raise ValueError(f"{name} has different rows in two of the CSVs: grade it in "
+                                 "one shard only")
+            rows[name] = row
+    known = csv_fields(sorted({r.get("assignment", "") for r in rows.values()}
+                              & set(spec.ASSIGNMENTS)))
+    fields = [f for f in known if f in fields] + [f for f in fields if f not in known]
+    tmp = Path(out).with_name(Path(out).name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields, restval="", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows[k] for k in sorted(rows))
+    os.replace(tmp, out)
+    return len(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--merge"]:
+        merger = argparse.ArgumentParser(prog="grade.py --merge",
+                                         description="merge the CSVs of a class graded in shards")
+        merger.add_argument("parts", type=Path, nargs="+")
+        merger.add_argument("--out", type=Path, required=True)
+        margs = merger.parse_args(argv[1:])
+        try:
+            print(f"{merge(margs.parts, margs.out)} rows in {margs.out}")
+        except (ValueError, OSError) as err:
+            print(f"grade.py: {err}", file=sys.stderr)
+            return 2
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("submissions", type=Path, help="folder of submitted .ipynb files")
     parser.add_argument("--out", type=Path, default=Path("grades.csv"))
