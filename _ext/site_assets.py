@@ -23,7 +23,8 @@
    ``<summary>`` elements with only an icon, so they get a name ("Sections of ..."); the search
    button's ``aria-label`` ("Search") did not contain its visible text ("Search Ctrl+K"), so the
    visible text becomes its name; the references page's ``role="list"`` held
-   ``doc-biblioentry`` items, which a list may not contain, so they become list items.
+   ``doc-biblioentry`` items, which a list may not contain, so they become list items; the
+   "Show code cell source" toggles lose an ``aria-label`` that hid their visible text.
 7. Search: ``_templates/layout.html`` drops the search scripts and the search index (0.25 MB)
    that the theme puts into every page for its search-as-you-type option, which is off here;
    the search page loads its own.
@@ -103,8 +104,9 @@ def _config_inited(app: Any, config: Any) -> None:
     config.mathjax3_config = mathjax
 
 
-_TOGGLE = re.compile(r'(<a class="reference internal" href="[^"]*"[^>]*>((?:(?!</a>).)*)</a><details>)'
-                     r'<summary>(<span class="toctree-toggle" role="presentation">)', re.S)
+_TOGGLE = re.compile(r'(<a class="[^"]*reference internal[^"]*" href="[^"]*"[^>]*>((?:(?!</a>).)*)</a>'
+                     r'<details(?: open="open")?>)<summary>(<span class="toctree-toggle" '
+                     r'role="presentation">)', re.S)
 _SEARCH_BUTTON = re.compile(r'(<button class="[^"]*search-button-field[^"]*"[^>]*?) aria-label="[^"]*"')
 
 
@@ -117,6 +119,8 @@ def accessible_chrome(page: str) -> str:
 
     page = _TOGGLE.sub(name_toggle, page)
     page = _SEARCH_BUTTON.sub(r"\1", page)
+    # "Show code cell source" toggles: their visible text is their name, not "Toggle hidden content"
+    page = page.replace('<summary aria-label="Toggle hidden content">', "<summary>")
     return page.replace('role="doc-biblioentry"', 'role="listitem"')
 
 

@@ -135,11 +135,17 @@ def test_the_themes_chrome_is_made_accessible():
         'role="presentation"><i class="fa-solid fa-chevron-down"></i></span></summary><ul>\n'
         '<button class="btn search-button-field search-button__button" title="Search" '
         'aria-label="Search" data-bs-toggle="tooltip"><span>Search</span><kbd>Ctrl</kbd></button>\n'
-        '<div role="list" class="citation-list"><div class="citation" id="x" role="doc-biblioentry">'
+        '<div role="list" class="citation-list"><div class="citation" id="x" role="doc-biblioentry">\n'
+        '<li class="toctree-l1 current active has-children"><a class="current reference internal" '
+        'href="#">Exam sheet</a><details open="open"><summary><span class="toctree-toggle" '
+        'role="presentation"><i></i></span></summary>\n'
+        '<details class="hide above-input"><summary aria-label="Toggle hidden content">'
+        '<span>Show code cell source</span></summary>'
     )
     fixed = site_assets.accessible_chrome(page)
     assert '<summary aria-label="Sections of 3. The wᵀ &amp; &quot;derivation&quot;">' in fixed
-    assert fixed.count("aria-label=") == 1                    # the search button lost its label
+    assert '<summary aria-label="Sections of Exam sheet">' in fixed   # the current page's toggle
+    assert fixed.count("aria-label=") == 2          # the search button and the code toggle lost theirs
     assert 'title="Search"' in fixed
     assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
     assert site_assets.accessible_chrome(fixed) == fixed     # a second build changes nothing

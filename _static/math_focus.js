@@ -1,0 +1,22 @@
+// A display equation wider than the column scrolls sideways; a keyboard user can only scroll it
+// if it can take the focus. (MathJax's context menu, which the site does not load, used to make
+// every equation focusable.) After typesetting, and again when the window is resized, each
+// display equation that overflows gets tabindex="0" and a name; the others get neither.
+(function () {
+  function mark() {
+    document.querySelectorAll('mjx-container[display="true"]').forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        el.setAttribute("tabindex", "0");
+        if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", "equation (scrolls sideways)");
+      } else if (el.getAttribute("tabindex") === "0") {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("aria-label");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(mark);
+    window.addEventListener("resize", mark);
+  });
+})();
