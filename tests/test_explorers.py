@@ -96,9 +96,9 @@ def test_depth_states_equal_depth_profile(depth_live, depth, act, scale):
         assert close_lists(state["data"][key]["norm"], positive)
     assert state["text"].startswith(f"{activation}, {depth} layers")
     # the headline reports both ratios: the weight gradient and the back-propagated signal
-    assert f"weight gradient ‖∂L/∂W‖ × {webfig.readable(p['weight_grad'][0] / p['weight_grad'][-1])}" \
+    assert f"weight gradient ‖∂L/∂W‖ ratio {webfig.readable(p['weight_grad'][0] / p['weight_grad'][-1])}" \
         in state["text"]
-    assert f"signal ‖∂L/∂z‖ × {webfig.readable(p['signal_grad'][0] / p['signal_grad'][-1])}" \
+    assert f"signal ‖∂L/∂z‖ ratio {webfig.readable(p['signal_grad'][0] / p['signal_grad'][-1])}" \
         in state["text"]
 
 

@@ -186,8 +186,8 @@ def _depth_view(p: dict[str, list[float]]) -> DepthView:
 def _depth_text(depth: int, activation: str, init_scale: float, view: DepthView) -> str:
     # both ratios: with small weights the weight gradient looks level while the signal vanishes
     return (f"{activation}, {depth} layers, Xavier × {init_scale:.3g}. Layer 1 / layer {depth}: "
-            f"signal ‖∂L/∂z‖ × {readable(view.signal_ratio)}, "
-            f"weight gradient ‖∂L/∂W‖ × {readable(view.ratio)}")
+            f"signal ‖∂L/∂z‖ ratio {readable(view.signal_ratio)}, "
+            f"weight gradient ‖∂L/∂W‖ ratio {readable(view.ratio)}")
 
 
 def plot_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float = 1.0):
