@@ -13,7 +13,7 @@ help:
 	@echo "make test-portable   nbval over every notebook with torch's portable CPU kernels"
 	@echo "make outputs     re-execute every notebook and store its outputs (after an edit)"
 	@echo "make bench       time every notebook and the site build; writes docs/benchmarks.md"
-	@echo "make lab         open the notebooks in JupyterLab"
+	@echo "make lab         open the notebooks in JupyterLab (the student edition: plain Markdown)"
 	@echo "make homework    regenerate the student copies of the homework from the masters"
 	@echo "make variants SECRET=file ROSTER=roster.csv OUT=handout   one homework variant per student"
 	@echo "make grade SUBMISSIONS=dir [SECRET=file ROSTER=roster.csv]   grade in a sandbox into grades.csv"
@@ -63,8 +63,11 @@ outputs: venv
 bench: venv
 	$(BIN)/python tools/bench.py
 
+# JupyterLab on the student edition: the notebooks in plain Markdown (numbers written in,
+# solutions folded, no website-only cells), generated from the stored outputs
 lab: venv
-	$(BIN)/jupyter lab book/intro.ipynb
+	$(BIN)/python tools/student_edition.py --out _build/student
+	$(BIN)/jupyter lab _build/student/book/intro.ipynb
 
 homework: venv
 	$(BIN)/python tools/make_homework.py

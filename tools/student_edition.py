@@ -1,0 +1,284 @@
+"""The student edition: the book's notebooks as every Jupyter front end shows them.
+
+    python tools/student_edition.py                 # every notebook of _toc.yml -> _build/student/
+    python tools/student_edition.py --out DIR book/wT/wT_derivation.ipynb
+
+JupyterLab, Colab, VS Code and GitHub render plain Markdown, not the book's MyST: a number glued
+into the prose shows as `{glue:text}`key``, a cross-reference as `{numref}`fig-x``, a solution
+in plain view. This tool writes, from the stored notebooks (their outputs hold every glued
+value, from the same execution as the website), a copy in plain Markdown:
+
+- glued values written in as text, formatted as the book formats them;
+- cross-references as links (a figure or section of the same notebook: an anchor; another page:
+  its student notebook; a citation: author and year from references.bib);
+- `(label)=` targets as HTML anchors; admonitions as block quotes; exercises as bold headings;
+  solutions folded in `<details>`, and solutions written as code cells moved to a final
+  "Solutions" section, so no answer shows before the reader asks for it;
+- figure captions (cell metadata on the website) as a line under the figure;
+- the website-only cells left out (glue and claim guards, tag `remove-cell`, and the Bokeh live
+  figures, `web_*`), and the JupyterLab explorers (`explore_*`, hidden on the website) shown.
+
+Stored outputs are kept, so the notebook reads well before it is run. `make lab` opens this edition.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import toc  # noqa: E402
+
+GLUE_MIME = "application/papermill.record/text/plain"
+#: what must never be left in a student notebook's Markdown
+RAW_MYST = re.compile(r"\{(glue|numref|ref|doc|cite|eq|term|download)(:[a-z]+)?\}`|^\([\w-]+\)=\s*$"
+                      r"|^:(class|label|name|alt|width|format):|^(```+|:::+)\{", re.M)
+_ROLE = re.compile(r"\{(glue:text|glue:md|glue|numref|ref|doc|cite|cite:p|cite:t)\}`([^`]*)`")
+_FENCE = re.compile(r"^(?P<fence>```+|:::+)\{(?P<name>[a-z:-]+)\}[ \t]*(?P<arg>[^\n]*)\n(?P<body>.*?)"
+                    r"^(?P=fence)[ \t]*$", re.M | re.S)
+_OPTION = re.compile(r"^:([a-z-]+):[ \t]*(.*)$", re.M)
+
+
+def glue_values(path: Path) -> dict[str, object]:
+    """Every value a notebook glues, read from its stored outputs."""
+    values: dict[str, object] = {}
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            name = (out.get("metadata") or {}).get("scrapbook", {}).get("name")
+            data = out.get("data") or {}
+            text = data.get(GLUE_MIME, data.get("text/plain"))
+            if name and text is not None:
+                text = "".join(text)
+                try:
+                    values[name] = ast.literal_eval(text)
+                except (ValueError, SyntaxError):
+                    values[name] = text
+    return values
+
+
+def page_title(page: Path) -> str:
+    """The first heading of a notebook or Markdown page (its title on the website)."""
+    try:
+        if page.suffix == ".ipynb":
+            nb = json.loads(page.read_text(encoding="utf-8"))
+            text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+        else:
+            text = page.read_text(encoding="utf-8")
+    except OSError:
+        return page.stem.replace("_", " ")
+    m = re.search(r"^#\s+(.+)$", text, re.M)
+    return m.group(1).strip() if m else page.stem.replace("_", " ")
+
+
+def bib_labels(bib: Path = ROOT / "references.bib") -> dict[str, str]:
+    """key -> "Author et al. Year" for every entry of references.bib."""
+    labels = {}
+    for m in re.finditer(r"@\w+\{([^,]+),(.*?)\n\}", bib.read_text(encoding="utf-8"), re.S):
+        key, body = m.group(1).strip(), m.group(2)
+        author = re.search(r"author\s*=\s*[{\"](.+?)[}\"]\s*,?\s*\n", body, re.S)
+        year = re.search(r"year\s*=\s*[{\"]?(\d{4})", body)
+        names = [a.strip() for a in (author.group(1) if author else key).split(" and ")]
+        last = [n.split(",")[0].strip() if "," in n else n.split()[-1] for n in names if n]
+        who = last[0] if len(last) == 1 else (f"{last[0]} and {last[1]}" if len(last) == 2
+                                              else f"{last[0]} et al.")
+        labels[key] = f"{re.sub(r'[{}]', '', who)} {year.group(1) if year else ''}".strip()
+    return labels
+
+
+class Converter:
+    """Turns one notebook's MyST Markdown into plain Markdown (see the module docstring)."""
+
+    def __init__(self, path: Path, book: Path = ROOT / "book"):
+        self.path = path.resolve()
+        self.glue = glue_values(self.path)
+        self.bib = bib_labels()
+        self.book = book
+        self.labels = self._labels()
+
+    def _labels(self) -> set[str]:
+        nb = json.loads(self.path.read_text(encoding="utf-8"))
+        found = set()
+        for cell in nb["cells"]:
+            src = "".join(cell["source"])
+            found.update(re.findall(r"^\(([\w-]+)\)=", src, re.M))
+            found.update(re.findall(r"^:label:\s*(\S+)", src, re.M))
+            name = ((cell.get("metadata") or {}).get("mystnb") or {}).get("figure", {}).get("name")
+            if name:
+                found.add(name)
+        return found
+
+    def _glue(self, target: str) -> str:
+        source, _, rest = target.rpartition("::") if "::" in target else ("", "", target)
+        key, _, fmt = rest.partition(":")
+        values = self.glue if not source else glue_values((self.path.parent / source).resolve())
+        if key not in values:
+            raise KeyError(f"{self.path.name}: no glued value {key!r}")
+        value = values[key]
+        return format(value, fmt) if fmt and isinstance(value, int | float) else str(value)
+
+    def _ref(self, kind: str, target: str) -> str:
+        m = re.fullmatch(r"(.*?)\s*<([^>]+)>", target, re.S)
+        text, label = (m.group(1), m.group(2)) if m else ("", target)
+        if kind == "doc":
+            base = (self.path.parent / label).resolve()
+            page = next((base.with_suffix(s) for s in (".ipynb", ".md") if base.with_suffix(s).exists()),
+                        base.with_suffix(".ipynb"))
+            href = Path(_relative(page, self.path.parent)).as_posix()
+            return f"[{text or page_title(page)}]({href})"
+        if kind == "numref":
+            text = (text.replace("%s", "").strip() or "the figure") if text else "the figure"
+        text = text or "this section"
+        return f"[{text}](#{label})" if label in self.labels else text
+
+    def roles(self, text: str) -> str:
+        def repl(m: re.Match) -> str:
+            kind, target = m.group(1), m.group(2)
+            if kind.startswith("glue"):
+                return self._glue(target)
+            if kind.startswith("cite"):
+                return "(" + "; ".join(self.bib.get(k.strip(), k.strip())
+                                       for k in target.split(",")) + ")"
+            return self._ref(kind, target)
+        return _ROLE.sub(repl, text)
+
+    def directives(self, text: str) -> str:
+        def repl(m: re.Match) -> str:
+            name, arg, body = m.group("name"), m.group("arg").strip(), m.group("body")
+            options = dict(_OPTION.findall(body))
+            body = _OPTION.sub("", body).strip("\n")
+            body = self.directives(body)
+            anchor = f'<a id="{options["label"]}"></a>\n\n' if "label" in options else ""
+            if name == "glue:md":
+                return self.markdown(self._glue(arg)) + "\n"
+            if name == "glue:figure":
+                return ""  # the figure is the output of the cell that glued it
+            if name == "exercise":
+                return f"{anchor}**Exercise.** {body}\n"
+            if name == "solution":
+                return f"<details><summary>Solution (click to show)</summary>\n\n{body}\n\n</details>\n"
+            if name in ("admonition", "note", "warning", "tip", "important"):
+                title = arg or name.capitalize()
+                quoted = "\n".join("> " + line if line else ">" for line in body.splitlines())
+                return f"> **{title}**\n>\n{quoted}\n"
+            if name == "figure":
+                alt = options.get("alt", "")
+                href = Path(_relative((self.path.parent / arg).resolve(), self.path.parent)).as_posix()
+                name_ = options.get("name")
+                lead = f'<a id="{name_}"></a>\n\n' if name_ else ""
+                return f"{lead}![{alt}]({href})\n\n*{body.strip()}*\n"
+            return body
+        return _FENCE.sub(repl, text)
+
+    def markdown(self, text: str) -> str:
+        text = re.sub(r"^\(([\w-]+)\)=[ \t]*$", r'<a id="\1"></a>', text, flags=re.M)
+        return self.roles(self.directives(text))
+
+    def notebook(self) -> dict:
+        nb = json.loads(self.path.read_text(encoding="utf-8"))
+        cells, solutions, in_solution = [], [], False
+        for cell in nb["cells"]:
+            tags = set((cell.get("metadata") or {}).get("tags", []))
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "markdown":
+                start = re.search(r"^(```+|:::+)\{solution-start\}[^\n]*\n(.*?)^\1\s*$", src, re.M | re.S)
+                end = re.search(r"^(```+|:::+)\{solution-end\}", src, re.M)
+                if start:
+                    in_solution = True
+                    before = src[:start.start()]
+                    if before.strip():
+                        cells.append(_markdown(self.markdown(before)))
+                    solutions.append(_markdown("**Solution.**"))
+                    continue
+                if end and in_solution:
+                    in_solution = False
+                    rest = src[end.end():].split("\n", 1)[1] if "\n" in src[end.end():] else ""
+                    if rest.strip():
+                        cells.append(_markdown(self.markdown(rest)))
+                    continue
+                target = solutions if in_solution else cells
+                target.append(_markdown(self.markdown(src)))
+                continue
+            if cell["cell_type"] != "code":
+                continue
+            explorer = "explore_" in src
+            if ("remove-cell" in tags and not explorer) or re.search(r"\bweb_\w+\(", src):
+                continue
+            new = copy.deepcopy(cell)
+            new["metadata"] = {k: v for k, v in new.get("metadata", {}).items() if k != "mystnb"}
+            new["metadata"]["tags"] = [t for t in tags if t not in ("remove-cell", "remove-input",
+                                                                     "hide-input")]
+            (solutions if in_solution else cells).append(new)
+            figure = ((cell.get("metadata") or {}).get("mystnb") or {}).get("figure") or {}
+            if figure.get("caption") and not in_solution:
+                anchor = f'<a id="{figure["name"]}"></a>' if figure.get("name") else ""
+                cells.append(_markdown(f"{anchor}*Figure: {self.roles(figure['caption'])}*"))
+        if solutions:
+            cells.append(_markdown("## Solutions\n\nThe worked solutions of the exercises above. "
+                                   "Try each exercise first."))
+            cells.extend(solutions)
+        for i, cell in enumerate(cells):
+            cell.setdefault("id", f"student-{i:03d}")
+        out = dict(nb)
+        out["cells"] = cells
+        out["metadata"] = {k: v for k, v in nb.get("metadata", {}).items() if k != "widgets"}
+        return out
+
+
+def _markdown(text: str) -> dict:
+    lines = text.splitlines(keepends=True)
+    return {"cell_type": "markdown", "metadata": {}, "source": lines}
+
+
+def _relative(target: Path, start: Path) -> str:
+    import os
+
+    return os.path.relpath(target, start)
+
+
+def leftovers(nb: dict) -> list[str]:
+    """Raw MyST left in a converted notebook's Markdown (should be none)."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "markdown":
+            found += [f"cell {i}: {m.group(0)!r}" for m in RAW_MYST.finditer("".join(cell["source"]))]
+    return found
+
+
+def convert(path: Path, out_dir: Path) -> Path:
+    """Write the student edition of one notebook under ``out_dir`` (same path below book/)."""
+    nb = Converter(path).notebook()
+    bad = leftovers(nb)
+    if bad:
+        raise ValueError(f"{path}: MyST left after conversion: {bad[:5]}")
+    rel = path.resolve().relative_to(ROOT)
+    target = out_dir / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook of _toc.yml")
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or [ROOT / p for p in toc.notebooks()]
+    figures = ROOT / "book" / "figures"
+    if figures.is_dir():  # the diagrams the pages show, at the same relative place
+        shutil.copytree(figures, args.out / "book" / "figures", dirs_exist_ok=True)
+    for path in paths:
+        print(f"  {convert(Path(path), args.out).relative_to(args.out)}")
+    print(f"student edition of {len(paths)} notebooks in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
