@@ -232,3 +232,17 @@ def test_shards_merge_into_one_csv(tmp_path, monkeypatch):
     (tmp_path / "c.csv").write_text(text, encoding="utf-8")
     assert grade.main(["--merge", str(tmp_path / "a.csv"), str(tmp_path / "c.csv"),
                        "--out", str(out)]) == 2
+
+
+@needs_bwrap
+def test_parallel_jobs_grade_every_submission(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("p1_hw1.ipynb", "p2_hw1.ipynb", "p3_hw1.ipynb"):
+        (subs / name).write_bytes(notebook(RIGHT_Q1))
+    out = tmp_path / "grades.csv"
+    graded = grade.grade_folder(subs, out, jobs=2, cell_timeout=30, question_timeout=30,
+                                report=lambda line: None)
+    got = rows(out)
+    assert len(graded) == len(got) == 3
+    assert all(r["hw1.q1 status"] == "correct" and r["total"] == "1" for r in got.values()), got

@@ -33,8 +33,8 @@ def _legend_below(ax, ncol: int) -> None:
 
 
 def learning_rate_runs(labels: str = "ABC") -> Figure:
-    """Gradient descent w_{k+1} = w_k - lr * 4 w_k on f(w) = 2 w^2 from w_0 = 1, for lr = 0.45,
-    0.05 and 0.55, labelled ``labels[0]``, ``labels[1]``, ``labels[2]``: loss and iterate."""
+    """Gradient descent w_{k+1} = w_k - lr * 4 w_k on f(w) = 2 w^2 from w_0 = 1 for three
+    learning rates, the runs named by the letters of ``labels``: loss and iterate."""
     labels = _labels(labels, 3)
     runs = {}
     for name, lr in sorted(zip(labels, (0.45, 0.05, 0.55), strict=True)):
@@ -63,8 +63,8 @@ def _batch() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def depth_profiles(labels: str = "ABC") -> Figure:
-    """Per-layer weight-gradient norms of three 20-layer networks of width 64 (sigmoid/Xavier,
-    ReLU/He, tanh/Xavier x 3) on 256 digits, labelled by ``labels`` in that order."""
+    """Per-layer weight-gradient norms of three 20-layer networks of width 64 on 256 digits,
+    named by the letters of ``labels``."""
     labels = _labels(labels, 3)
     configs = (dict(activation="sigmoid", init="xavier"), dict(activation="relu", init="he"),
                dict(activation="tanh", init="xavier", init_scale=3.0))
@@ -84,8 +84,7 @@ def depth_profiles(labels: str = "ABC") -> Figure:
 
 def remedy_profiles(labels: str = "BCD") -> Figure:
     """Per-layer weight-gradient norms of a 12-layer sigmoid network (curve A) and after three
-    remedies (clipping the global norm to 1e-3, ReLU with He init, residual connections),
-    labelled ``labels[0]``, ``labels[1]``, ``labels[2]``."""
+    remedies, named by the letters of ``labels``."""
     if not isinstance(labels, str) or sorted(labels) != ["B", "C", "D"]:
         raise ValueError(f"labels must be a permutation of 'BCD', got {labels!r}")
     check_choice("labels", labels, ("bcd", "bdc", "cbd", "cdb", "dbc", "dcb"))

@@ -160,8 +160,10 @@ def _options(order: str) -> str:
 
 
 def _hw1_q5_params(labels: str, asked: int) -> dict:
-    # labels[i] names the run with lr (0.45, 0.05, 0.55)[i]
-    return {"labels": labels, "asked": labels[asked], "same_a": labels[0], "same_b": labels[1],
+    # labels[i] names the run with lr (0.45, 0.05, 0.55)[i]; the two runs with the same loss
+    # are named in alphabetical order (their order must not tell which is which)
+    same = sorted(labels[:2])
+    return {"labels": labels, "asked": labels[asked], "same_a": same[0], "same_b": same[1],
             "asked_index": asked}
 
 
