@@ -274,8 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.new_secret:
         try:
             print(f"new secret: {new_secret(args.new_secret)} (keep it; share it with no one)")
-        except (ValueError, FileExistsError) as err:
-            parser.error(f"{err} (an existing secret is never overwritten)")
+        except FileExistsError:
+            parser.error(f"{args.new_secret} exists: an existing secret is never overwritten")
+        except ValueError as err:
+            parser.error(str(err))
         return 0
     if args.secret_file:
         if not args.out or bool(args.roster) == bool(args.class_variant):
