@@ -9,7 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from grading.tamper import findings  # noqa: E402
+from grading.tamper import definitions, findings, shortcuts  # noqa: E402
+
+from gradlab.hwcases import FORBIDDEN  # noqa: E402
 
 HONEST = {
     "local summary": "def q7():\n    summary = {'a': 1}\n    return summary['a']\n",
@@ -58,3 +60,59 @@ def test_reaching_into_grading_is_flagged(name):
     source, what = ATTACKS[name]
     found = findings(source)
     assert found and any(what in f for f in found), found
+
+
+# ---------------------------------------------------------------- forbidden shortcuts per question
+
+def _master_answers():
+    import grade
+    import make_homework
+    import nbformat
+
+    for path in sorted(make_homework.MASTERS.glob("*.ipynb")):
+        nb = make_homework.render_master(nbformat.read(path, as_version=4))
+        cells = grade.answer_cells(nb, nb.metadata["gradlab"]["assignment"])
+        helpers = definitions([c.source for c in nb.cells if c.cell_type == "code"])
+        for qid, i in cells.items():
+            yield qid, nb.cells[i].source, helpers
+
+
+def test_master_solutions_use_no_forbidden_shortcut():
+    for qid, source, helpers in _master_answers():
+        assert shortcuts(source, helpers, FORBIDDEN.get(qid, ())) == [], qid
+
+
+SAVED = definitions(["import torch\nSAVED = {'grad': torch.autograd.grad}\n",
+                     "def helper(w, h0, T, g=torch.autograd.grad):\n    return g\n",
+                     "def grad_norms(model, x, y):\n    return [0.0]\n"])
+BYPASSES = {
+    "saved reference": ("hw3.q2", "def q2(w, h0, T):\n    return SAVED['grad'](w, h0)\n",
+                        "autograd"),
+    "default argument": ("hw3.q2", "def q2(w, h0, T):\n    return helper(w, h0, T)\n",
+                         "autograd"),
+    "float(w) then a power": ("hw3.q2", "def q2(w, h0, T):\n    w = float(w)\n"
+                                        "    return w ** T, T * w ** (T - 1) * h0\n", "**"),
+    "private engine": ("hw3.q2", "def q2(w, h0, T):\n    import torch\n"
+                                 "    return torch.autograd.graph._engine_run_backward\n",
+                       "autograd"),
+    "clip_grad module": ("hw4.q1", "def q1(grads, m):\n    from torch import nn\n"
+                                   "    return nn.utils.clip_grad.clip_grad_norm_(grads, m)\n",
+                         "clip_grad_norm_"),
+    "numgrad": ("hw1.q4", "def q4(f, w, eps):\n    from gradlab import numgrad\n"
+                          "    return numgrad.numerical_gradient(f, w, eps)\n",
+                "numerical_gradient"),
+    "probe by string": ("hw2.q2", "def q2(model, x, y):\n    import gradlab.probes as p\n"
+                                  "    return getattr(p, 'layer_grad_norms')(model)\n",
+                        "layer_grad_norms"),
+}
+
+
+def test_own_function_with_a_forbidden_name_is_honest():
+    source = "def q2(model, x, y):\n    return grad_norms(model, x, y)\n"
+    assert shortcuts(source, SAVED, FORBIDDEN["hw2.q2"]) == []
+
+
+@pytest.mark.parametrize("name", list(BYPASSES))
+def test_ways_around_a_forbidden_shortcut_are_flagged(name):
+    qid, source, what = BYPASSES[name]
+    assert what in shortcuts(source, SAVED, FORBIDDEN[qid])

@@ -74,6 +74,7 @@ from grading.sandbox import (  # noqa: E402
     SandboxUnavailable,
     limit_status,
 )
+from grading.tamper import definitions, shortcuts  # noqa: E402
 from grading.tamper import findings as tamper_findings  # noqa: E402
 from make_homework import MASTERS, read_roster, read_secret, render_master  # noqa: E402
 
@@ -402,6 +403,11 @@ def grade_submission(sub: Submission, nb: nbformat.NotebookNode, secret, key: st
     for i, cell in enumerate(nb.cells):  # flags only: nothing in the kernel knows an answer
         if cell.cell_type == "code" and cell.source and (found := tamper_findings(cell.source)):
             sub.flags.append(f"tampered: cell {i} uses {', '.join(found[:3])}")
+    helpers = definitions([c.source for c in nb.cells if c.cell_type == "code"])
+    for qid, i in cells.items():
+        used = shortcuts(nb.cells[i].source, helpers, hwcases.FORBIDDEN.get(qid, ()))
+        if used:
+            sub.flags.append(f"{qid} uses what it forbids: {', '.join(used)} (cell {i})")
     copies = [q for q, i in cells.items() if q in solutions
               and near_copy(nb.cells[i].source, solutions[q])]
     if copies:

@@ -148,6 +148,20 @@ def _no_autograd(namespace: dict | None) -> Callable[[], None]:
                                (torch.autograd, "backward")])
 
 
+# What each question forbids, by name (a call, attribute or import of one of these names in
+# the answer, or in a function it calls, is flagged by the grader; the runner below also makes
+# them unavailable while the answer runs). "**" stands for the power operator.
+FORBIDDEN = {
+    "hw1.q4": ("numerical_gradient",),
+    "hw2.q2": ("layer_grad_norms", "grad_norms", "hidden_grad_norms"),
+    "hw3.q2": ("backward", "autograd", "grad_terms", "grad_closed_form", "grad_autograd",
+               "recurrence", "pow", "power", "**"),
+    "hw4.q1": ("clip_grad_norm_", "clip_grad_norm", "clip_by_norm", "clip_grads_by_norm_",
+               "clip_grad"),
+    "hw4.q3": ("kaiming_normal_", "kaiming_uniform_", "kaiming_normal", "kaiming_uniform"),
+}
+
+
 def _restrictions(qid: str, namespace: dict | None) -> Callable[[], None]:
     """Make unavailable what question ``qid`` forbids; return the function that restores it."""
     if qid == "hw2.q2":

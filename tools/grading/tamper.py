@@ -160,3 +160,67 @@ def findings(source: str) -> list[str]:
     finder = _Finder()
     finder.visit(tree)
     return finder.found
+
+
+def _names(tree: ast.AST) -> tuple[set[str], set[str]]:
+    """(reached, bare): attributes, imported names, string constants and "**" for a power;
+    and plain names (which may be the notebook's own functions)."""
+    reached: set[str] = set()
+    bare: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            bare.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            reached.add(node.attr)
+        elif isinstance(node, ast.alias):
+            reached.update(node.name.split("."))
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            reached.update(node.module.split("."))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            reached.add(node.value)
+        elif isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.Pow):
+            reached.add("**")
+    return reached, bare
+
+
+def shortcuts(answer: str, helpers: dict[str, str], forbidden: tuple[str, ...]) -> list[str]:
+    """The forbidden names an answer cell uses, itself or through the notebook functions it
+    calls (``helpers``: function name -> the source of the cell that defines it, followed
+    transitively): as an attribute, an import, a string or a name the notebook does not define
+    itself (a student's own ``grad_norms`` is honest). A saved reference
+    (``{'g': torch.autograd.grad}``) or a default argument still names the shortcut."""
+    try:
+        tree = ast.parse(_strip_magics(answer))
+    except (SyntaxError, ValueError):
+        return []
+    seen_cells, used = {answer}, set()
+    todo = [tree]
+    while todo:
+        reached, bare = _names(todo.pop())
+        used |= reached | (bare - set(helpers))  # the notebook's own grad_norms is honest
+        for name in bare & set(helpers):
+            if helpers[name] not in seen_cells:
+                seen_cells.add(helpers[name])
+                try:
+                    todo.append(ast.parse(_strip_magics(helpers[name])))
+                except (SyntaxError, ValueError):
+                    continue
+    return [f for f in forbidden if f in used]
+
+
+def definitions(sources: list[str]) -> dict[str, str]:
+    """Function and variable names defined at the top of each cell -> that cell's source."""
+    out: dict[str, str] = {}
+    for source in sources:
+        try:
+            tree = ast.parse(_strip_magics(source))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                out[node.name] = source
+            elif isinstance(node, ast.Assign):
+                for t in node.targets:
+                    if isinstance(t, ast.Name):
+                        out[t.id] = source
+    return out
