@@ -53,6 +53,9 @@ def site(tmp_path_factory) -> Path:
     page("good.html", scripts, live.html)
     page("frozen.html", scripts, live.html.replace(SWAP, ""))
     page("no_bokeh.html", "", live.html)
+    unnamed = live.html.split("\n<script>\n(function () {\n  var titles")[0]
+    assert unnamed != live.html, "the fixture must find the sliders' naming script to drop it"
+    page("unnamed.html", scripts, unnamed)
     (root / "plain.html").write_text("<html><body><p>no explorer</p></body></html>",
                                      encoding="utf-8")
     return root
@@ -60,7 +63,7 @@ def site(tmp_path_factory) -> Path:
 
 def test_only_pages_with_live_figures_are_checked(site):
     names = [p.name for p in explorer_check.explorer_pages(site)]
-    assert names == ["frozen.html", "good.html", "no_bokeh.html"]
+    assert names == ["frozen.html", "good.html", "no_bokeh.html", "unnamed.html"]
 
 
 @needs_chromium
@@ -74,6 +77,7 @@ def test_check_passes_a_working_explorer_and_fails_broken_ones(site, tmp_path):
         good_dark = explorer_check.check_page(site / "good.html", tmp_path, True, browser)
         frozen = explorer_check.check_page(site / "frozen.html", tmp_path, False, browser)
         missing = explorer_check.check_page(site / "no_bokeh.html", tmp_path, False, browser)
+        unnamed = explorer_check.check_page(site / "unnamed.html", tmp_path, False, browser)
         browser.close()
     assert good == [] and good_dark == []
     assert (tmp_path / "good-0-before-light.png").is_file()
@@ -81,6 +85,8 @@ def test_check_passes_a_working_explorer_and_fails_broken_ones(site, tmp_path):
     assert any("arrow key: source" in f and "does not show the state" in f for f in frozen)
     assert any("mouse: source" in f for f in frozen)
     assert len(missing) == 1 and "did not render" in missing[0]
+    assert any("handle is named None" in f for f in unnamed), unnamed
+    assert any("announces" in f and "but shows" in f for f in unnamed), unnamed
 
 
 def test_expected_errors_names_what_is_wrong():

@@ -9,7 +9,8 @@ and each control: a slider is moved once with the arrow keys and once with the m
 group by a click on another button. After every move the check reads the page itself: the key of
 the controls' positions, the readout line and the plotted data, and asserts that they changed and
 that they equal the precomputed state stored on the page for that key (the state test in
-tests/test_explorers.py ties those states to gradlab). Screenshots of each explorer before and
+tests/test_explorers.py ties those states to gradlab), and that a slider's handle is named by its
+title and announces the value it shows (aria-valuetext), not the grid index. Screenshots of each explorer before and
 after are written to the output folder. Exit status 1 lists every failure.
 
 Uses Debian's chromium through Playwright (no browser download), like tools/site_check.py.
@@ -166,9 +167,26 @@ def check_page(page: Path, out: Path, dark: bool, browser) -> list[str]:
                 pg.wait_for_timeout(300)
                 after = pg.evaluate(f"() => __explorer.snapshot({i})")
                 failures += _expected_errors(f"{label} by {how}", before, after)
+                if "Slider" in kind:
+                    failures += _slider_name_errors(pg, view_js, f"{label} by {how}")
         _shoot(pg, i, f"{shots}-after-{mode}.png")
     ctx.close()
     return failures
+
+
+def _slider_name_errors(pg, view_js: str, label: str) -> list[str]:
+    """A screen reader hears the slider's title and the value it shows, not a grid index."""
+    name, title, valuetext, shown = pg.evaluate(
+        f"""() => {{ const v = {view_js}, h = v.shadow_el.querySelector('.noUi-handle'),
+        tip = h.querySelector('.noUi-tooltip');
+        return [h.getAttribute('aria-label'), v.model.title, h.getAttribute('aria-valuetext'),
+                tip ? tip.textContent : null]; }}""")
+    errors = []
+    if name != title:
+        errors.append(f"{label}: the slider handle is named {name!r}, not by its title {title!r}")
+    if valuetext != shown:
+        errors.append(f"{label}: the slider announces {valuetext!r} but shows {shown!r}")
+    return errors
 
 
 def _shoot(pg, i: int, path: str) -> None:

@@ -18,6 +18,7 @@ What this module does:
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, NamedTuple
 
@@ -74,9 +75,6 @@ class LiveFigure:
         return self.summary
 
 
-# ------------------------------------------------------------------------ Sphinx extension
-
-
 # ------------------------------------------------------------------------ explorers
 
 #: The one piece of JavaScript: for each group of controls, read the controls, pick the
@@ -101,14 +99,59 @@ readout.text = texts.join("<br>");
 """
 
 
+#: a slider handle a finger can hit (at least 32 px, WCAG 2.5.8 asks 24) and a thicker track
+SLIDER_CSS = """
+.noUi-horizontal { height: 12px; }
+.noUi-horizontal .noUi-handle { width: 28px; height: 28px; top: -9px; right: -14px; }
+.noUi-touch-area { position: absolute; inset: -6px; }
+"""
+
+
 def index_slider(title: str, labels: list[str], value: int, name: str) -> Any:
-    """A Bokeh slider over grid positions 0..len(labels)-1 that shows the grid's labels."""
-    from bokeh.models import CustomJSTickFormatter, Slider
+    """A Bokeh slider over grid positions 0..len(labels)-1 that shows the grid's labels.
+
+    Its handle is 28 px with a 40 px touch area; the page's script (``explorer_figure``) names
+    it by ``title`` and announces the shown label (``aria-valuetext``), not the grid index.
+    """
+    from bokeh.models import CustomJSTickFormatter, InlineStyleSheet, Slider
 
     return Slider(start=0, end=len(labels) - 1, step=1, value=value, title=title, name=name,
                   format=CustomJSTickFormatter(args={"labels": list(labels)},
                                                code="return labels[Math.round(tick)];"),
-                  sizing_mode="stretch_width")
+                  sizing_mode="stretch_width", stylesheets=[InlineStyleSheet(css=SLIDER_CSS)])
+
+
+#: Screen readers: BokehJS's slider handles (noUiSlider, inside shadow roots) carry role="slider"
+#: but no name, and announce the grid index ("44.00"). This names each handle after its
+#: control's title and sets aria-valuetext to the label the handle shows (its tooltip), again
+#: whenever the handle moves. Handles are found in layout order, the order of the titles.
+SLIDER_A11Y_JS = """<script>
+(function () {
+  var titles = %(titles)s, root = document.getElementById(%(root)s), tries = 0;
+  function handles(node, out) {
+    node.querySelectorAll(".noUi-handle").forEach(function (h) { out.push(h); });
+    node.querySelectorAll("*").forEach(function (el) { if (el.shadowRoot) handles(el.shadowRoot, out); });
+    return out;
+  }
+  function name(h, title) {
+    var tip = h.querySelector(".noUi-tooltip"), text = tip ? tip.textContent : "";
+    if (h.getAttribute("aria-label") !== title) h.setAttribute("aria-label", title);
+    if (text && h.getAttribute("aria-valuetext") !== text) h.setAttribute("aria-valuetext", text);
+  }
+  function label() {
+    var found = root ? handles(root, []) : [];
+    if (found.length < titles.length) return false;
+    found.slice(0, titles.length).forEach(function (h, i) {
+      name(h, titles[i]);
+      new MutationObserver(function () { name(h, titles[i]); })
+        .observe(h, {attributes: true, attributeFilter: ["aria-valuetext"], subtree: true,
+                     childList: true, characterData: true});
+    });
+    return true;
+  }
+  var timer = setInterval(function () { if (label() || ++tries > 100) clearInterval(timer); }, 100);
+})();
+</script>"""
 
 
 class Group(NamedTuple):
@@ -156,6 +199,11 @@ def explorer_figure(groups: list[Group], sources: dict[str, Any], figures: list[
     layout = column(*controls, readout, *figures, sizing_mode="stretch_width",
                     styles={"background": "#fff", "padding": "4px"})
     live = LiveFigure(layout, name, summary)
+    titles = [c.title for c in controls if hasattr(c, "title") and hasattr(c, "start")]
+    root = re.search(r'<div id="([^"]+)"', live.html)
+    if titles and root:
+        live.html += "\n" + SLIDER_A11Y_JS % {"titles": json.dumps(titles),
+                                              "root": json.dumps(root.group(1))}
     live.groups = groups
     return live
 
