@@ -1,4 +1,5 @@
-"""The fact check of the source documents (the fact-check chapter): read them, list their sections, run their code.
+"""The fact check of the source documents (the fact-check chapter): read them, list their
+sections, run their code.
 
 The documents and the audit ship with the package (``gradlab/data/documents/*.txt`` and
 ``gradlab/data/audit.yaml``), so the fact check runs wherever gradlab is installed. The audit is
