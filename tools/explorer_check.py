@@ -10,8 +10,9 @@ group by a click on another button. After every move the check reads the page it
 the controls' positions, the readout line and the plotted data, and asserts that they changed and
 that they equal the precomputed state stored on the page for that key (the state test in
 tests/test_explorers.py ties those states to gradlab), and that a slider's handle is named
-by its title and announces the value it shows (aria-valuetext), not the grid index. Screenshots of each explorer before and
-after are written to the output folder. Exit status 1 lists every failure.
+by its title and announces the value it shows (aria-valuetext), not the grid index.
+Screenshots of each explorer before and after are written to the output folder. Exit status 1
+lists every failure.
 
 Uses Debian's chromium through Playwright (no browser download), like tools/site_check.py.
 """
