@@ -46,7 +46,7 @@ def _mathjax_dir() -> Path:
     return Path(spec.origin).parent / "static" / "mathjax"
 
 
-PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>{head}</head>
+PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>{head}</head>
 <body>{body}</body></html>"""
 
 GOOD = PAGE.format(
