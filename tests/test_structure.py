@@ -283,3 +283,117 @@ def test_presentation_checks_catch_each_defect(tmp_path: Path):
     assert display_math_in_paragraph(markdown_of(bad_path)) == ["The rule $$x^2$$ in a sentence."]
     assert plumbing_shown(good_path) == wide_code(good_path) == uncaptioned_figures(good_path) == []
     assert display_math_in_paragraph(markdown_of(good_path)) == []
+
+
+# ---- one helper per notebook habit; outputs nbval cannot compare are guarded by claims ----------
+
+#: helpers that live in gradlab.notebook and must not be redefined in a notebook
+SHARED_HABITS = ("sci", "readable", "glue_num", "claim", "seed_spread", "fmt", "pretty", "human")
+_REDEFINED = re.compile(r"^\s*def\s+(" + "|".join(SHARED_HABITS) + r")\s*\(", re.M)
+_BARE_ASSERT = re.compile(r"^\s*assert\b|\braise\s+AssertionError\b", re.M)
+_WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def habit_violations(path: Path) -> list[str]:
+    """Local copies of gradlab.notebook's helpers, and claims guarded by assert (gone under -O)."""
+    found = []
+    for i, cell in enumerate(_cells(path)):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        found += [f"cell {i}: defines its own {m.group(1)}() (use gradlab.notebook's)"
+                  for m in _REDEFINED.finditer(source)]
+        if _BARE_ASSERT.search(source):
+            found.append(f"cell {i}: guards a claim with assert/AssertionError (use claim())")
+    return found
+
+
+def unguarded_ignored_outputs(path: Path) -> list[str]:
+    """Cells whose output nbval ignores, with no claim() after them to check what they show.
+
+    An ignored output is allowed for a trained outcome (it differs between CPUs digit by digit)
+    only if a later cell (or the cell itself) states the page's claim about it with claim(), and
+    for the ipywidgets explorers (nbval skips widget views anyway).
+    """
+    cells = _cells(path)
+    found = []
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] != "code" or "nbval-ignore-output" not in cell["metadata"].get("tags", []):
+            continue
+        source = "".join(cell["source"])
+        widget = "explore_" in source or any(_WIDGET_VIEW in out.get("data", {})
+                                            for out in cell.get("outputs", []))
+        guarded = any(c["cell_type"] == "code" and "claim(" in "".join(c["source"])
+                      for c in cells[i:])
+        if not (widget or guarded):
+            found.append(f"cell {i}: output ignored by nbval and no claim() checks it")
+    return found
+
+
+def compared_text_outputs(path: Path) -> int:
+    """How many text outputs nbval compares (cells tagged nbval-ignore-output do not count)."""
+    return sum(len(text_outputs(c)) for c in code_cells(path)
+               if "nbval-ignore-output" not in c["metadata"].get("tags", []))
+
+
+_TYPED_CHAPTER = re.compile(r"\b[Cc]hapters?\s+\d|глав[а-я]*\s+\d|第\s*[0-9一二三四五六七]+\s*章"
+                            r"|অধ্যায়\s*[০-৯0-9]")
+
+
+def typed_chapter_numbers(text: str) -> list[str]:
+    """'chapter 6', 'глава 2', '第2章', 'অধ্যায় ২': chapter numbers belong to _toc.yml only."""
+    return [text[max(0, m.start() - 30):m.end() + 10].replace("\n", " ")
+            for m in _TYPED_CHAPTER.finditer(text)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, **_ids)
+def test_notebooks_use_the_shared_helpers(path: Path):
+    assert habit_violations(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, **_ids)
+def test_ignored_outputs_are_guarded_by_claims(path: Path):
+    assert unguarded_ignored_outputs(path) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, **_ids)
+def test_nbval_still_compares_numbers(path: Path):
+    n = compared_text_outputs(path)
+    assert n >= 3, f"{path.name}: nbval compares only {n} text outputs; it would pass on anything"
+
+
+@pytest.mark.parametrize("path", TOC_PAGES, **_ids)
+def test_no_typed_chapter_numbers(path: Path):
+    text = markdown_of(path) + "\n" + "\n".join("".join(c["source"]) for c in code_cells(path)
+                                               ) if path.suffix == ".ipynb" else markdown_of(path)
+    assert typed_chapter_numbers(text) == [], "link the chapter ({doc}/{ref}); _toc.yml numbers it"
+
+
+def test_habit_and_guard_checks_catch_each_defect(tmp_path: Path):
+    """Each check above fails on a notebook with the defect and passes on the fixed one."""
+    shown = {"output_type": "stream", "name": "stdout", "text": "loss 0.48\n"}
+    bad = _nb(
+        _code("def sci(x):\n    return f'{x:.2g}'"),
+        _code("assert loss < 1, 'the net trains'"),
+        _code("print(f'loss {loss:.2f}')", tags=["nbval-ignore-output"], outputs=[shown]),
+        _code("print(1)", outputs=[shown]),
+    )
+    good = _nb(
+        _code("from gradlab.notebook import claim, readable"),
+        _code("print(f'loss {loss:.2f}')", tags=["nbval-ignore-output"], outputs=[shown]),
+        _code("claim(loss < 1, 'the net trains')", tags=["remove-cell"]),
+        _code("print(1)", outputs=[shown, shown, shown]),
+    )
+    paths = {}
+    for name, nb in (("bad", bad), ("good", good)):
+        paths[name] = tmp_path / f"{name}.ipynb"
+        paths[name].write_text(json.dumps(nb), encoding="utf-8")
+    assert len(habit_violations(paths["bad"])) == 2
+    assert unguarded_ignored_outputs(paths["bad"]) == ["cell 2: output ignored by nbval and no "
+                                                      "claim() checks it"]
+    assert compared_text_outputs(paths["bad"]) == 1
+    assert habit_violations(paths["good"]) == unguarded_ignored_outputs(paths["good"]) == []
+    assert compared_text_outputs(paths["good"]) == 3
+    assert typed_chapter_numbers("as chapter 2 shows; см. главу 3; 见第2章") != []
+    assert len(typed_chapter_numbers("as chapter 2 shows; см. главу 3; 见第2章")) == 3
+    assert typed_chapter_numbers("as {doc}`the chapter <../remedies/index>` shows") == []
