@@ -26,7 +26,8 @@ Modules (one idea each), in the order the course meets them:
     hessian         Hessian-vector products and the sharpness by power iteration   (ch. 7)
     audit           the fact check of the source documents                         (ch. 6)
     checks          homework self-checks: check("hw2.q3", answer)                  (homework)
-    hwcases         the homework's function questions: inputs, references, checks  (homework)
+    hwcases         the homework's function questions: public inputs and the runner (homework;
+                    references and expected values live in tools/grading, outside the package)
     hwfigures       the homework's figures (kept out of the student's copy)        (homework)
 
 Import the module you need (``from gradlab import nets``); the package imports only
