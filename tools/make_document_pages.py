@@ -158,8 +158,10 @@ def _original(block: Block) -> str:
 
 
 def _glue_from_fact_check(text: str) -> str:
+    # a key without a format needs a trailing colon here, or myst-nb splits "page::key" at the
+    # last colon and looks for the key "page:"
     return re.sub(r"\{glue:text\}`([^`]+)`", lambda m: "{glue:text}`" + FACT_CHECK_NB + "::"
-                  + m.group(1) + "`", text)
+                  + m.group(1) + ("" if ":" in m.group(1) else ":") + "`", text)
 
 
 def _claim(rec: dict) -> str:
