@@ -72,6 +72,22 @@ def is_thebe_asset(asset: Any) -> bool:
     return filename.startswith(("sphinx-thebe.", "_static/sphinx-thebe.")) or "THEBE_JS_URL" in body
 
 
+def drop_unshown_widgets(app: Any, doctree: Any) -> None:
+    """After a notebook page is read: forget its widget scripts when no widget view is shown.
+
+    myst-nb records the widget manager and state for every notebook whose kernel made a widget
+    (the explorers' JupyterLab versions, whose cells the site removes) and adds them to the page
+    later; dropping the record here is what keeps them off the page.
+    """
+    from docutils import nodes
+
+    if any(WIDGET_VIEW in node.astext() for node in doctree.findall(nodes.raw)):
+        return
+    record = getattr(app.env, "nb_metadata", {}).get(app.env.docname, {}).get("js_files", {})
+    for key in [k for k in record if k.startswith("ipywidgets")]:
+        del record[key]
+
+
 def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     body = context.get("body") or ""
     if "data-root-id=" in body:
@@ -137,5 +153,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("config-inited", _config_inited, priority=900)
     # after myst-nb (priority 500) has put the notebook's scripts into the page context
     app.connect("html-page-context", _page_context, priority=900)
+    app.connect("doctree-read", drop_unshown_widgets)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -149,3 +149,30 @@ def test_the_themes_chrome_is_made_accessible():
     assert 'title="Search"' in fixed
     assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
     assert site_assets.accessible_chrome(fixed) == fixed     # a second build changes nothing
+
+
+def test_widget_scripts_are_forgotten_for_pages_that_show_no_widget():
+    from docutils import nodes
+    from docutils.utils import new_document
+
+    def app_for(docname, record):
+        env = type("Env", (), {"docname": docname, "nb_metadata": {docname: {"js_files": record}}})()
+        return type("App", (), {"env": env})()
+
+    def page(*raw):
+        doc = new_document("page")
+        for text in raw:
+            doc += nodes.raw(text, text, format="html")
+        return doc
+
+    def record():
+        return {"ipywidgets_state": (None, {}), "ipywidgets_0": ("widgets/setup.js", {}),
+                "bokeh": ("bokeh.js", {})}
+
+    hidden = record()
+    site_assets.drop_unshown_widgets(app_for("a", hidden), page("<div>a figure</div>"))
+    assert list(hidden) == ["bokeh"]
+    shown = record()
+    view = f'<script type="{site_assets.WIDGET_VIEW}">{{}}</script>'
+    site_assets.drop_unshown_widgets(app_for("b", shown), page(view))
+    assert len(shown) == 3

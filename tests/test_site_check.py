@@ -107,8 +107,9 @@ def tiny_site(tmp_path_factory) -> Path:
     (html / "_images").mkdir(parents=True)
     (html / "_images" / "ok.png").write_bytes(_png())
     (html / "_static").mkdir()
-    # more than the 1.5 MB a text page may load
-    (html / "_static" / "heavy.js").write_text("//" + "x" * 1_600_000 + "\n", encoding="utf-8")
+    # more than a text page may load
+    (html / "_static" / "heavy.js").write_text("//" + "x" * (site_check.WEIGHT_LIMIT + 10_000) + "\n",
+                                               encoding="utf-8")
     (html / "_static" / "mathjax").symlink_to(_mathjax_dir(), target_is_directory=True)
     (html / "good.html").write_text(GOOD, encoding="utf-8")
     (html / "bad.html").write_text(BAD, encoding="utf-8")

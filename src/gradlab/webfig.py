@@ -219,5 +219,9 @@ def plain_figure(height: int, **kwargs: Any) -> Any:
         axis.axis_label_text_font_size = "14px"
         axis.major_label_text_font_size = "13px"
         axis.axis_label_text_font_style = "normal"
+    for name in ("x_axis_type", "y_axis_type"):
+        if kwargs.get(name) == "log":   # decade ticks only: minor ticks on a log axis drew blobs
+            axis = fig.xaxis if name == "x_axis_type" else fig.yaxis
+            axis.minor_tick_line_color = None
     fig.title.text_font_size = "14px"
     return fig
