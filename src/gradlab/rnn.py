@@ -198,6 +198,18 @@ class RecallModel(nn.Module):
         return self.head(out[:, -1])
 
 
+def _check_memory_run(cell, T, hidden_size, n_symbols, steps, batch_size, lr, n_test) -> tuple:
+    """The arguments train_memory and train_memory_seeds share, checked and normalized."""
+    return (check_choice("cell", cell, CELLS),
+            check_int("T", T, minimum=1, maximum=10_000),
+            check_int("hidden_size", hidden_size, minimum=1, maximum=4096),
+            check_int("n_symbols", n_symbols, minimum=2, maximum=1000),
+            check_int("steps", steps, minimum=0, maximum=100_000),
+            check_int("batch_size", batch_size, minimum=1, maximum=100_000),
+            check_float("lr", lr, minimum=0.0, strict_min=True),
+            check_int("n_test", n_test, minimum=1, maximum=1_000_000))
+
+
 def train_memory(cell: str, T: int, *, hidden_size: int = 16, n_symbols: int = 4,
                  steps: int = 300, batch_size: int = 64, lr: float = 0.01,
                  n_test: int = 1000, forget_bias: float | None = None,
@@ -214,14 +226,8 @@ def train_memory(cell: str, T: int, *, hidden_size: int = 16, n_symbols: int = 4
     Each step draws a new batch (seed, step) so the model never sees the test set (drawn with
     a separate seed). Returns the training losses and the test accuracy after ``steps`` steps.
     """
-    cell = check_choice("cell", cell, CELLS)
-    T = check_int("T", T, minimum=1, maximum=10_000)
-    hidden_size = check_int("hidden_size", hidden_size, minimum=1, maximum=4096)
-    n_symbols = check_int("n_symbols", n_symbols, minimum=2, maximum=1000)
-    steps = check_int("steps", steps, minimum=0, maximum=100_000)
-    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=100_000)
-    lr = check_float("lr", lr, minimum=0.0, strict_min=True)
-    n_test = check_int("n_test", n_test, minimum=1, maximum=1_000_000)
+    cell, T, hidden_size, n_symbols, steps, batch_size, lr, n_test = _check_memory_run(
+        cell, T, hidden_size, n_symbols, steps, batch_size, lr, n_test)
     seed = check_int("seed", seed, minimum=0)
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     if clip is not None:
@@ -298,14 +304,8 @@ def train_memory_seeds(cell: str, T: int, seeds, *, hidden_size: int = 16, n_sym
     for every seed or a list with one value (or None) per seed, so that cells with and without an
     open gate train side by side.
     """
-    cell = check_choice("cell", cell, CELLS)
-    T = check_int("T", T, minimum=1, maximum=10_000)
-    hidden_size = check_int("hidden_size", hidden_size, minimum=1, maximum=4096)
-    n_symbols = check_int("n_symbols", n_symbols, minimum=2, maximum=1000)
-    steps = check_int("steps", steps, minimum=0, maximum=100_000)
-    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=100_000)
-    lr = check_float("lr", lr, minimum=0.0, strict_min=True)
-    n_test = check_int("n_test", n_test, minimum=1, maximum=1_000_000)
+    cell, T, hidden_size, n_symbols, steps, batch_size, lr, n_test = _check_memory_run(
+        cell, T, hidden_size, n_symbols, steps, batch_size, lr, n_test)
     if isinstance(seeds, int) or not hasattr(seeds, "__iter__"):
         raise TypeError(f"seeds must be a list of seeds, got {seeds!r}")
     seeds = [check_int("seeds", s, minimum=0) for s in seeds]
