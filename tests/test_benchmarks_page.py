@@ -39,6 +39,14 @@ def test_summary_claims_hold():
     rows.pop("floor (imports only)")
     if "under two minutes" in text:
         assert total < 120, f"the book page says 'under two minutes' but the table says {total} s"
+    m = re.search(r"about (two|three|four) minutes", text)
+    if m:
+        minutes = {"two": 2, "three": 3, "four": 4}[m.group(1)]
+        assert (minutes - 0.5) * 60 <= total <= (minutes + 0.5) * 60, (
+            f"the book page says 'about {m.group(1)} minutes' but the table says {total} s")
+    m = re.search(r"about half a minute", text)
+    if m:
+        assert 15 <= max(rows.values()) <= 45, f"'about half a minute' but {max(rows.values())} s"
     if "in seconds" in text:
         slowest = max(rows, key=rows.get)
         assert rows[slowest] < 60, f"'in seconds' but {slowest} takes {rows[slowest]} s"
