@@ -6,7 +6,8 @@
 2. The ipywidgets manager (RequireJS and ``@jupyter-widgets/html-manager``, about 3.6 MB) and the
    widget state are kept only on pages that show a widget view. myst-nb adds them to every
    notebook page whose kernel created a widget, even when the cell that shows it is removed from
-   the page (the explorers' JupyterLab versions are).
+   the page (the explorers' JupyterLab versions are); `drop_unshown_widgets` removes that record
+   when a page has been read without a widget view.
 3. Icons: the theme draws its Font Awesome icons with a 1.45 MB script
    (``scripts/fontawesome.js``) that turns ``<i class="fa-...">`` into inline SVG. Its stylesheet
    already carries the same icons as a web font, so ``_templates/static/webpack-macros.html`` (a copy
@@ -41,7 +42,6 @@ from typing import Any
 #: the BokehJS bundles a live figure needs: the core and the widgets (sliders, buttons)
 BOKEH_BUNDLES = ("bokeh", "bokeh-widgets")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def bokeh_js_dir() -> Path:
@@ -56,13 +56,6 @@ def bokeh_js_files() -> list[str]:
     import bokeh
 
     return [f"bokeh/{bundle}-{bokeh.__version__}.min.js" for bundle in BOKEH_BUNDLES]
-
-
-def is_widget_script(js: Any) -> bool:
-    """True for the widget manager's scripts and the widget-state script myst-nb adds."""
-    filename = getattr(js, "filename", None) or ""
-    attributes = getattr(js, "attributes", {}) or {}
-    return filename.startswith("widgets/") or attributes.get("type") == WIDGET_STATE
 
 
 def is_thebe_asset(asset: Any) -> bool:
@@ -94,8 +87,7 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
         for rel in bokeh_js_files():
             app.add_js_file(rel, priority=400)
     if "script_files" in context:
-        context["script_files"] = [js for js in context["script_files"] if not is_thebe_asset(js)
-                                   and (WIDGET_VIEW in body or not is_widget_script(js))]
+        context["script_files"] = [js for js in context["script_files"] if not is_thebe_asset(js)]
     if "css_files" in context:
         context["css_files"] = [css for css in context["css_files"] if not is_thebe_asset(css)]
 

@@ -27,7 +27,8 @@ class _App:
 
 def _scripts():
     return [_JS("_static/jquery.js"), _JS("widgets/require.js"), _JS("widgets/embed-amd.js"),
-            _JS(None, type=site_assets.WIDGET_STATE, body="{}"), _JS("mathjax/tex-chtml.js"),
+            _JS(None, type="application/vnd.jupyter.widget-state+json", body="{}"),
+            _JS("mathjax/tex-chtml.js"),
             _JS(None, body='const THEBE_JS_URL = "x"'), _JS("sphinx-thebe.js", **{"async": "async"})]
 
 
@@ -40,19 +41,6 @@ def test_bokeh_is_loaded_only_on_pages_with_a_live_figure():
     for rel in site_assets.bokeh_js_files():
         bundle = rel.split("/")[1].rsplit("-", 1)[0]
         assert (site_assets.bokeh_js_dir() / f"{bundle}.min.js").is_file()
-
-
-def test_widget_scripts_are_dropped_where_no_widget_is_shown():
-    context = {"body": "<p>text and a figure</p>", "script_files": _scripts()}
-    site_assets._page_context(_App(), "a", "page.html", context, None)
-    assert [str(js) for js in context["script_files"]] == ["_static/jquery.js", "mathjax/tex-chtml.js"]
-
-
-def test_widget_scripts_stay_where_a_widget_is_shown():
-    body = f'<script type="{site_assets.WIDGET_VIEW}">{{"model_id": "x"}}</script>'
-    context = {"body": body, "script_files": _scripts()}
-    site_assets._page_context(_App(), "a", "page.html", context, None)
-    assert len(context["script_files"]) == 5 and not any("thebe" in js for js in context["script_files"])
 
 
 def test_thebe_which_this_book_does_not_use_is_dropped_from_every_page():
