@@ -1,0 +1,435 @@
+"""The course in Russian, Chinese and Bengali: gettext catalogs translating the English pages.
+
+One source of truth: the English pages (notebooks and MyST files under book/). Sphinx extracts
+every paragraph, heading, caption and table cell into one template per page; each language keeps
+one catalog per page under locales/<lang>/LC_MESSAGES/<page>.po. Code cells are not translated,
+and the translated editions reuse the English build's execution, so every edition shows the same
+numbers.
+
+    python tools/i18n.py extract            re-extract the English messages and update every catalog
+                                            (a changed English sentence keeps its old translation
+                                            marked fuzzy: the check then fails until it is redone)
+    python tools/i18n.py todo LANG PAGE...  the messages of these pages still to translate, as JSON
+                                            ([{"id": ..., "en": ..., "old": ...}], old = fuzzy hint)
+    python tools/i18n.py apply LANG FILE    write translations: FILE is JSON {"id": "translation"}
+                                            (ids from `todo`); each one is checked before it is kept
+    python tools/i18n.py check [LANG...]    completeness and markup: exits 1 on any problem
+    python tools/i18n.py stats              words translated per language and page
+    python tools/i18n.py build LANG...      build these editions into _build/html/LANG/ from the
+                                            English build's execution cache (`make book` runs it)
+
+What a translation must keep exactly (`problems`): every role's target ({glue:text} keys,
+{doc}/{ref}/{numref} targets, {cite} keys), every math span ($...$, $$...$$), every inline code
+span, every link target and every number written in digits. Messages with nothing to translate
+(written in the source documents' languages, or with no Latin letters outside markup) are exempt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ROOT / "locales"
+LANGS = ("ru", "zh", "bn")
+NAMES = {"en": "English", "ru": "Русский", "zh": "中文", "bn": "বাংলা"}
+POT_DIR = ROOT / "_build" / "gettext"
+#: the English pages that are not translated: the hand-kept translations of the exam sheet are
+#: replaced by the catalogs, and the bibliography is generated
+SKIP_PAGES = {"book/references", "book/appendix/exam_sheet_ru", "book/appendix/exam_sheet_zh",
+              "book/appendix/exam_sheet_bn"}
+
+# ---------------------------------------------------------------------------------------------
+# what a translation must keep
+
+ROLE = re.compile(r"\{([A-Za-z][\w:-]*)\}`([^`]*)`")
+DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$")
+CODE = re.compile(r"(?<![}`])`([^`]+)`(?!`)")
+LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+#: roles whose text is prose (badges): only the role name must stay
+PROSE_ROLES = ("bdg",)
+ORIGINAL_SCRIPTS = re.compile(r"[\u0400-\u04ff\u4e00-\u9fff\u3400-\u4dbf\u0980-\u09ff]")
+
+
+def _role_target(name: str, content: str) -> str:
+    if name.startswith(PROSE_ROLES):
+        return ""
+    match = re.fullmatch(r"(?s)(.*?)\s*<([^<>]+)>", content)
+    if match and name in ("doc", "ref", "numref", "term", "eq"):
+        return match.group(2)
+    return content
+
+
+def markup(text: str) -> Counter:
+    """The parts of a message that a translation must carry over unchanged."""
+    found: Counter = Counter()
+    rest = text
+    for match in ROLE.finditer(text):
+        name, content = match.groups()
+        found[f"role {{{name}}}`{_role_target(name, content)}`"] += 1
+    rest = ROLE.sub(" ", rest)
+    for pattern, kind in ((DISPLAY_MATH, "math"), (INLINE_MATH, "math")):
+        for match in pattern.finditer(rest):
+            found[f"{kind} {match.group(0)}"] += 1
+        rest = pattern.sub(" ", rest)
+    for match in CODE.finditer(rest):
+        found[f"code `{match.group(1)}`"] += 1
+    rest = CODE.sub(" ", rest)
+    for match in LINK.finditer(rest):
+        found[f"link {match.group(1) or match.group(2)}"] += 1
+    rest = LINK.sub(" ", rest)
+    for match in NUMBER.finditer(rest):
+        found[f"number {match.group(0).replace(',', '')}"] += 1
+    return found
+
+
+def prose(text: str) -> str:
+    """The message without its markup: what a reader reads as words."""
+    for pattern in (ROLE, DISPLAY_MATH, INLINE_MATH, CODE, LINK):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def needs_translation(msgid: str) -> bool:
+    """False for a message in a source document's own language, or with no English words."""
+    words = prose(msgid)
+    latin = len(re.findall(r"[A-Za-z]", words))
+    other = len(ORIGINAL_SCRIPTS.findall(words))
+    return latin >= 2 and other <= latin // 4
+
+
+def problems(msgid: str, msgstr: str) -> list[str]:
+    """What the translation msgstr drops, changes or adds compared with msgid (empty: fine)."""
+    want, got = markup(msgid), markup(msgstr)
+    out = [f"drops {item}" for item in sorted(want - got)]
+    out += [f"adds {item}" for item in sorted(got - want)]
+    if msgstr.strip() and msgstr.strip() == msgid.strip():
+        out.append("is the English text unchanged")
+    return out
+
+
+def message_id(msgid: str) -> str:
+    return hashlib.sha1(msgid.encode("utf-8")).hexdigest()[:10]
+
+
+# ---------------------------------------------------------------------------------------------
+# catalogs
+
+def pot_files() -> dict[str, Path]:
+    return {str(p.relative_to(POT_DIR).with_suffix("")): p for p in sorted(POT_DIR.rglob("*.pot"))
+            if str(p.relative_to(POT_DIR).with_suffix("")) not in SKIP_PAGES}
+
+
+def po_path(lang: str, page: str) -> Path:
+    return LOCALES / lang / "LC_MESSAGES" / f"{page}.po"
+
+
+def read_catalog(path: Path, lang: str | None = None) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=lang)
+
+
+def write_catalog(catalog: Catalog, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=0, omit_header=False, sort_output=False,
+                 include_previous=True)
+
+
+def pages(lang: str) -> dict[str, Path]:
+    base = LOCALES / lang / "LC_MESSAGES"
+    return {str(p.relative_to(base).with_suffix("")): p for p in sorted(base.rglob("*.po"))}
+
+
+def english_pages() -> list[str]:
+    """Every page of the book (from _toc.yml), as Sphinx names it."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import toc  # noqa: E402  (tools/toc.py: the table of contents as a list of files)
+
+    return [p for p in toc.entries() if p not in SKIP_PAGES]
+
+
+def extract() -> None:
+    """Extract the English messages (no execution) and update every language's catalogs."""
+    if POT_DIR.exists():
+        shutil.rmtree(POT_DIR)
+    run_sphinx("gettext", POT_DIR, {"gettext_compact": "0", "gettext_location": "0",
+                                    "gettext_uuid": "0"})
+    templates = pot_files()
+    for lang in LANGS:
+        known = pages(lang)
+        for page, pot in templates.items():
+            template = read_catalog(pot)
+            path = po_path(lang, page)
+            catalog = read_catalog(path, lang) if path.exists() else Catalog(locale=lang)
+            catalog.update(template, update_header_comment=False)
+            catalog.obsolete.clear()
+            write_catalog(catalog, path)
+        for page in set(known) - set(templates):
+            known[page].unlink()
+    print(f"{len(templates)} pages extracted; catalogs updated for {', '.join(LANGS)}")
+
+
+def todo(lang: str, wanted: list[str]) -> list[dict]:
+    out = []
+    for page, path in pages(lang).items():
+        if not _selected(page, wanted):
+            continue
+        for message in read_catalog(path, lang):
+            if not message.id or not needs_translation(message.id):
+                continue
+            if message.string and not message.fuzzy:
+                continue
+            item = {"id": message_id(message.id), "page": page, "en": message.id}
+            if message.fuzzy and message.string:
+                item["old"] = message.string
+            out.append(item)
+    return out
+
+
+def _selected(page: str, wanted: list[str]) -> bool:
+    return not wanted or any(page == w or page.startswith(w.rstrip("/") + "/") for w in wanted)
+
+
+def apply(lang: str, translations: dict[str, str], wanted: list[str] = ()) -> tuple[int, list[str]]:
+    """Write translations (id -> text) into the catalogs (of the pages wanted) holding the message.
+
+    A translation that drops or changes markup (`problems`) is refused and reported.
+    """
+    kept, errors, seen = 0, [], set()
+    for page, path in pages(lang).items():
+        if not _selected(page, list(wanted)):
+            continue
+        catalog = read_catalog(path, lang)
+        changed = False
+        for message in catalog:
+            if not message.id:
+                continue
+            key = message_id(message.id)
+            if key not in translations:
+                continue
+            seen.add(key)
+            text = translations[key].strip()
+            bad = problems(message.id, text)
+            if bad:
+                errors.append(f"{page} [{key}]: " + "; ".join(bad))
+                continue
+            message.string = text
+            message.flags.discard("fuzzy")
+            message.previous_id = []
+            changed, kept = True, kept + 1
+        if changed:
+            write_catalog(catalog, path)
+    errors += [f"unknown id {key}" for key in sorted(set(translations) - seen)]
+    return kept, errors
+
+
+@dataclass
+class Finding:
+    lang: str
+    page: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.lang} {self.page}: {self.text}"
+
+
+def check(langs: list[str], templates: dict[str, Path] | None = None) -> list[Finding]:
+    """Every edition has every page, every message translated (not fuzzy), markup intact."""
+    found = []
+    expected = set(templates) if templates is not None else set(english_pages())
+    for lang in langs:
+        have = pages(lang)
+        found += [Finding(lang, page, "no catalog for this page") for page in sorted(expected - set(have))]
+        found += [Finding(lang, page, "catalog for a page the book does not have")
+                  for page in sorted(set(have) - expected)]
+        for page, path in have.items():
+            for message in read_catalog(path, lang):
+                if not message.id or not needs_translation(message.id):
+                    continue
+                short = message.id[:60].replace("\n", " ")
+                if not message.string:
+                    found.append(Finding(lang, page, f"not translated: {short!r}"))
+                elif message.fuzzy:
+                    found.append(Finding(lang, page, f"stale (English changed): {short!r}"))
+                else:
+                    found += [Finding(lang, page, f"{p} in {short!r}")
+                              for p in problems(message.id, message.string)]
+    return found
+
+
+def stats() -> dict[str, dict[str, int]]:
+    table: dict[str, dict[str, int]] = {}
+    for lang in LANGS:
+        done = total = 0
+        for path in pages(lang).values():
+            for message in read_catalog(path, lang):
+                if message.id and needs_translation(message.id):
+                    words = len(prose(message.id).split())
+                    total += words
+                    if message.string and not message.fuzzy:
+                        done += words
+        table[lang] = {"english_words": total, "translated_words": done}
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# building
+
+GLUE = re.compile(r"\{(glue(?::[a-z]+)?)\}`([^`]*)`")
+
+
+def qualify_glue(text: str, notebook: str) -> str:
+    """Name the page in every glue role: inside a translated message Sphinx no longer knows it.
+
+    `{glue:text}` + `key:fmt` becomes `notebook.ipynb::key:fmt`; a key without a format gets a
+    trailing colon (the role splits the format off at the last colon). Keys that already name a
+    notebook are left alone.
+    """
+    def fix(match: re.Match) -> str:
+        role, content = match.groups()
+        if "::" in content:
+            return match.group(0)
+        if role == "glue:text" and ":" not in content:
+            content += ":"
+        return f"{{{role}}}`{notebook}::{content}`"
+    return GLUE.sub(fix, text)
+
+
+def compiled_locales(lang: str, into: Path) -> Path:
+    """The catalogs as the build reads them: fuzzy entries dropped, glue roles page-qualified."""
+    for page, path in pages(lang).items():
+        catalog = read_catalog(path, lang)
+        source = ROOT / (page + ".ipynb")
+        for message in list(catalog):
+            if not message.id:
+                continue
+            if message.fuzzy:
+                message.string = ""
+            elif source.exists() and message.string:
+                message.string = qualify_glue(message.string, source.name)
+        write_catalog(catalog, into / lang / "LC_MESSAGES" / f"{page}.po")
+    return into
+
+
+def book_config(out: Path, overrides: dict) -> Path:
+    """A copy of _config.yml for one build: local extensions by absolute path, plus overrides."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    for name, folder in config["sphinx"]["local_extensions"].items():
+        config["sphinx"]["local_extensions"][name] = str(ROOT / folder)
+    for key, value in overrides.items():
+        section, _, name = key.partition(".")
+        if section == "sphinx":
+            config["sphinx"]["config"][name] = value
+        else:
+            config.setdefault(section, {})[name] = value
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "_config.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_sphinx(builder: str, out: Path, settings: dict[str, str]) -> None:
+    """sphinx-build with the book's configuration (Jupyter Book writes conf.py), no execution."""
+    work = ROOT / "_build" / "i18n-conf"
+    config = book_config(work, {"execute.execute_notebooks": "off"})
+    subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "config", "sphinx",
+                    str(ROOT), "--config", str(config)], check=True, stdout=subprocess.DEVNULL)
+    # (it writes conf.py beside the configuration file)
+    args = [sys.executable, "-m", "sphinx", "-q", "-b", builder, "-c", str(work), str(ROOT), str(out)]
+    for key, value in settings.items():
+        args += ["-D", f"{key}={value}"]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "tools"), str(ROOT / "_ext")]))
+    done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"sphinx-build -b {builder} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def build(lang: str, cache: Path, out: Path) -> None:
+    """One translated edition, from the English build's execution cache, warnings as errors."""
+    work = ROOT / "_build" / "i18n" / lang
+    if work.exists():
+        shutil.rmtree(work)
+    locales = compiled_locales(lang, work / "locales")
+    config = book_config(work, {
+        "execute.execute_notebooks": "cache",
+        "execute.cache": str(cache),
+        "sphinx.language": lang,
+        "sphinx.locale_dirs": [str(locales)],
+        "sphinx.gettext_compact": False,
+        "sphinx.edition_root": f"{lang}/",
+    })
+    jb = Path(sys.executable).with_name("jupyter-book")
+    subprocess.run([str(jb), "build", str(ROOT), "--config", str(config), "--path-output",
+                    str(work), "-W", "-n", "--keep-going", "-q"], check=True)
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.move(work / "_build" / "html", out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("extract")
+    p_todo = sub.add_parser("todo")
+    p_todo.add_argument("lang", choices=LANGS)
+    p_todo.add_argument("pages", nargs="*")
+    p_apply = sub.add_parser("apply")
+    p_apply.add_argument("lang", choices=LANGS)
+    p_apply.add_argument("file", type=Path)
+    p_apply.add_argument("pages", nargs="*", help="only these pages (or folders)")
+    p_check = sub.add_parser("check")
+    p_check.add_argument("langs", nargs="*", choices=[*LANGS, []])
+    sub.add_parser("stats")
+    p_build = sub.add_parser("build")
+    p_build.add_argument("langs", nargs="+", choices=LANGS)
+    p_build.add_argument("--cache", type=Path, default=ROOT / "_build" / ".jupyter_cache")
+    p_build.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
+    args = parser.parse_args(argv)
+
+    if args.command == "extract":
+        extract()
+    elif args.command == "todo":
+        json.dump(todo(args.lang, args.pages), sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    elif args.command == "apply":
+        data = json.loads(args.file.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            parser.error(f"{args.file}: expected a JSON object {{id: translation}}")
+        kept, errors = apply(args.lang, data, args.pages)
+        print(f"{kept} translations kept, {len(errors)} refused")
+        for error in errors:
+            print("  refused:", error)
+        return 1 if errors else 0
+    elif args.command == "check":
+        findings = check(list(args.langs) or list(LANGS))
+        for finding in findings[:200]:
+            print(finding)
+        print(f"{len(findings)} problems")
+        return 1 if findings else 0
+    elif args.command == "stats":
+        print(json.dumps(stats(), indent=1))
+    elif args.command == "build":
+        for lang in args.langs:
+            build(lang, args.cache, args.html / lang)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
