@@ -44,7 +44,8 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parents[1]
 LOCALES = ROOT / "locales"
 LANGS = ("ru", "zh", "bn")
-NAMES = {"en": "English", "ru": "Русский", "zh": "中文", "bn": "বাংলা"}
+#: the language code Sphinx and the theme know (their own words: "Search", "Contents", ...)
+SPHINX_LANGUAGE = {"ru": "ru", "zh": "zh_CN", "bn": "bn"}
 POT_DIR = ROOT / "_build" / "gettext"
 #: the English pages that are not translated: the hand-kept translations of the exam sheet are
 #: replaced by the catalogs, and the bibliography is generated
@@ -106,7 +107,9 @@ def prose(text: str) -> str:
 
 def needs_translation(msgid: str) -> bool:
     """False for a message in a source document's own language, or with no English words."""
-    words = prose(msgid)
+    words = re.sub(r"\\[A-Za-z]+(\{[^{}]*\})?", " ", prose(msgid))   # a display formula
+    if not re.search(r"[A-Za-z]{3}", words):
+        return False
     latin = len(re.findall(r"[A-Za-z]", words))
     other = len(ORIGINAL_SCRIPTS.findall(words))
     return latin >= 2 and other <= latin // 4
@@ -163,8 +166,8 @@ def english_pages() -> list[str]:
     return [p for p in toc.entries() if p not in SKIP_PAGES]
 
 
-def extract() -> None:
-    """Extract the English messages (no execution) and update every language's catalogs."""
+def extract(wanted: list[str] = ()) -> None:
+    """Extract the English messages (no execution) and update the catalogs (of the pages wanted)."""
     if POT_DIR.exists():
         shutil.rmtree(POT_DIR)
     run_sphinx("gettext", POT_DIR, {"gettext_compact": "0", "gettext_location": "0",
@@ -173,6 +176,8 @@ def extract() -> None:
     for lang in LANGS:
         known = pages(lang)
         for page, pot in templates.items():
+            if not _selected(page, list(wanted)):
+                continue
             template = read_catalog(pot)
             path = po_path(lang, page)
             catalog = read_catalog(path, lang) if path.exists() else Catalog(locale=lang)
@@ -180,7 +185,8 @@ def extract() -> None:
             catalog.obsolete.clear()
             write_catalog(catalog, path)
         for page in set(known) - set(templates):
-            known[page].unlink()
+            if _selected(page, list(wanted)):
+                known[page].unlink()
     print(f"{len(templates)} pages extracted; catalogs updated for {', '.join(LANGS)}")
 
 
@@ -322,7 +328,7 @@ def compiled_locales(lang: str, into: Path) -> Path:
                 message.string = ""
             elif source.exists() and message.string:
                 message.string = qualify_glue(message.string, source.name)
-        write_catalog(catalog, into / lang / "LC_MESSAGES" / f"{page}.po")
+        write_catalog(catalog, into / SPHINX_LANGUAGE[lang] / "LC_MESSAGES" / f"{page}.po")
     return into
 
 
@@ -370,7 +376,7 @@ def build(lang: str, cache: Path, out: Path) -> None:
     config = book_config(work, {
         "execute.execute_notebooks": "cache",
         "execute.cache": str(cache),
-        "sphinx.language": lang,
+        "sphinx.language": SPHINX_LANGUAGE[lang],
         "sphinx.locale_dirs": [str(locales)],
         "sphinx.gettext_compact": False,
         "sphinx.edition_root": f"{lang}/",
@@ -386,7 +392,8 @@ def build(lang: str, cache: Path, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("extract")
+    p_extract = sub.add_parser("extract")
+    p_extract.add_argument("pages", nargs="*", help="update only these pages' catalogs")
     p_todo = sub.add_parser("todo")
     p_todo.add_argument("lang", choices=LANGS)
     p_todo.add_argument("pages", nargs="*")
@@ -404,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "extract":
-        extract()
+        extract(args.pages)
     elif args.command == "todo":
         json.dump(todo(args.lang, args.pages), sys.stdout, ensure_ascii=False, indent=1)
         print()
