@@ -1,6 +1,6 @@
 """One question, one judge: the self-check and the grader give the same verdict.
 
-Each question is defined once (gradlab.checks.QUESTIONS: kind, points, hint, acceptance rule);
+Each question is defined once (gradlab.homework.checks.QUESTIONS: kind, points, hint, acceptance rule);
 the grader (tools/grading/questions.py) reads kind and points from there and judges with the
 same rule, given the answer of the student's variant. On a grid of values around each public
 answer, the student's self-check and the grader must agree.
@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import grade  # noqa: E402
 from grading import questions as spec  # noqa: E402
 
-from gradlab import checks  # noqa: E402
+from gradlab.homework import checks  # noqa: E402
 
 VALUED = [q for q in checks.QUESTIONS if checks.QUESTIONS[q].kind != "function"]
 

@@ -1,7 +1,7 @@
 """Nothing in the student's kernel knows an answer: stubs plus a patched runner score 0.
 
 The reference outputs live in tools/grading/reference.py, outside the student's install; the
-kernel only has the runner (gradlab.hwcases.run_case), whose records the grader judges. A
+kernel only has the runner (gradlab.homework.cases.run_case), whose records the grader judges. A
 submission that leaves every answer a stub and replaces the runner with one that looks for a
 reference (in gradlab, in the caller's frames, in the self-check's public table) gets nothing.
 """
@@ -22,14 +22,14 @@ from grading import questions as spec  # noqa: E402
 from grading import sandbox  # noqa: E402
 
 import gradlab  # noqa: E402
-from gradlab import hwcases  # noqa: E402
+from gradlab.homework import cases as hwcases  # noqa: E402
 
 SECRET = b"another-throwaway-secret-for-the-tests-only"
 
 PATCHED_RUNNER = r'''
 import sys
-import gradlab, gradlab.checks as ck
-hc = getattr(gradlab, "hw" + "cases")
+import gradlab.homework, gradlab.homework.checks as ck
+hc = getattr(gradlab.homework, "ca" + "ses")
 original = hc.run_case
 
 def run_case(qid, fn, case, namespace=None):

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from grading.tamper import definitions, findings, shortcuts  # noqa: E402
 
-from gradlab.hwcases import FORBIDDEN  # noqa: E402
+from gradlab.homework.cases import FORBIDDEN  # noqa: E402
 
 HONEST = {
     "local summary": "def q7():\n    summary = {'a': 1}\n    return summary['a']\n",
@@ -20,7 +20,7 @@ HONEST = {
     "private helper": "def _evaluate_sharpness(a):\n    return 2 * a\n\n\n"
                       "def q7():\n    return _evaluate_sharpness(3.0)\n",
     "top-level names": "summary = 3\npassed = True\ncheck_value = 2\n",
-    "the self-check": "from gradlab.checks import check, summary\ncheck('hw1.q1', q1)\n"
+    "the self-check": "from gradlab.homework import check, summary\ncheck('hw1.q1', q1)\n"
                       "summary('hw1')\n",
     "public gradlab and torch": "import torch\nfrom torch import nn\nimport numpy as np\n"
                                 "from gradlab.notebook import setup_notebook\n"
@@ -33,20 +33,22 @@ HONEST = {
 }
 
 ATTACKS = {
-    "disguised import": ("import gradlab\nrc = getattr(gradlab, 'hw' + 'cases')\n", "getattr"),
-    "hwcases": ("from gradlab import hwcases\nhwcases.run_case = print\n", "hwcases"),
-    "hwcases alias": ("import gradlab.hwcases as h\n", "hwcases"),
-    "private of checks": ("import gradlab.checks as gc\ngc._evaluate = None\n", "_evaluate"),
+    "disguised import": ("import gradlab.homework\nrc = getattr(gradlab.homework, 'ca' + 'ses')\n",
+                         "getattr"),
+    "cases": ("from gradlab.homework import cases\ncases.run_case = print\n", "cases"),
+    "cases alias": ("import gradlab.homework.cases as h\n", "cases"),
+    "old runner name": ("import gradlab.hwcases as h\n", "hwcases"),
+    "private of checks": ("import gradlab.homework.checks as gc\ngc._evaluate = None\n", "_evaluate"),
     "patch torch": ("import torch\ntorch.autograd.grad = lambda *a, **k: None\n", "replaces"),
     "frames": ("import sys\nf = sys._getframe(1)\n", "_getframe"),
     "caller locals": ("def q3(f):\n    import inspect\n    return inspect.stack()\n", "inspect"),
     "engine": ("import torch\ntorch.autograd.graph._engine_run_backward\n", "_engine"),
     "closure": ("def q1():\n    return q1.__closure__\n", "__closure__"),
     "runner": ("_gradlab_grade('x', 'hw1.q1', 'q1', None)\n", "_gradlab_grade"),
-    "exec": ("exec('imp' + 'ort gradlab.hwcases')\n", "exec"),
+    "exec": ("exec('imp' + 'ort gradlab.homework.cases')\n", "exec"),
     "processes": ("import os\nos.system('sleep 1')\n", "os.system"),
     "ctypes": ("import ctypes\n", "ctypes"),
-    "modules": ("import sys\nsys.modules['gradlab.hwcases']\n", ".modules"),
+    "modules": ("import sys\nsys.modules['gradlab.homework.cases']\n", ".modules"),
 }
 
 

@@ -24,8 +24,10 @@ from torch import nn
 
 matplotlib.use("Agg")
 
-from gradlab import checks, hwcases  # noqa: E402
-from gradlab.checks import QUESTIONS, check, questions  # noqa: E402
+import gradlab  # noqa: E402
+from gradlab.homework import cases as hwcases  # noqa: E402
+from gradlab.homework import checks  # noqa: E402
+from gradlab.homework.checks import QUESTIONS, check, questions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -320,6 +322,59 @@ def test_variant_copies_hold_their_numbers_and_no_solution(tmp_path):
         assert "BEGIN SOLUTION" not in text[s] and make_homework.STUB in text[s]
     with pytest.raises(ValueError, match="outside the repository"):
         make_homework.read_secret(ROOT / "README.md")
+
+
+def test_variant_figures_are_drawn_for_the_variant_and_handed_out(tmp_path):
+    """Each variant's figure shows its own letters: stored in the figure cell and beside it."""
+    import base64
+
+    from grading import figures
+
+    make_homework.write_variants(SECRET, ["s1", "s2", "s3"], tmp_path)
+    seen = set()
+    for s in ("s1", "s2", "s3"):
+        for path in MASTERS:
+            nb = nbformat.read(tmp_path / s / path.name, as_version=4)
+            params = spec.params(nb.metadata["gradlab"]["assignment"], SECRET, s)
+            want = figures.figure_files(params)
+            for file, data in want.items():
+                assert (tmp_path / s / file).read_bytes() == data
+                cell = next(c for c in nb.cells if c.cell_type == "code"
+                            and f'show_figure("{file}")' in c.source)
+                assert base64.b64decode(cell.outputs[0]["data"]["image/png"]) == data
+                qid = next(q for q in figures.FIGURES if figures.FIGURES[q][0] == file)
+                seen.add((file, params[qid]["labels"]))
+                # the copy's code names no letters: the figure cell only shows the file
+                assert params[qid]["labels"] not in cell.source
+    assert len({labels for file, labels in seen if file == "hw1_q5.png"}) > 1  # variants differ
+
+
+def test_students_install_cannot_draw_the_figures_or_name_their_mapping():
+    """Nothing in gradlab (what a student installs, and what the sandbox mounts) or in a
+    student copy's code can draw the interpretation figures or says which letter is which run:
+    the drawing code and the learning rates of hw1.q5's runs are only in tools/grading."""
+    from grading import figures
+
+    markers = ["hwfigures", *(fn.__name__ for _, fn in figures.FIGURES.values()),
+               ", ".join(map(str, figures.LEARNING_RATES))]
+    drawing = (ROOT / "tools" / "grading" / "figures.py").read_text(encoding="utf-8")
+    assert all(m in drawing for m in markers[1:])  # the markers do mark the drawing code
+    package = Path(gradlab.__file__).parent
+    files = sorted(package.rglob("*.py"))
+    assert package / "homework" / "checks.py" in files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        found = [m for m in markers if m in text]
+        assert not found, f"{path.relative_to(package)} names {found}"
+    for path in (ROOT / "book" / "homework").glob("*.ipynb"):
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "code")
+        assert not [m for m in markers if m in code], path.name
+    import pkgutil
+
+    homework_pkg = package / "homework"
+    names = {m.name for m in pkgutil.walk_packages([str(homework_pkg)], "gradlab.homework.")}
+    assert names == {"gradlab.homework.cases", "gradlab.homework.checks"}, names
 
 
 # ---------------------------------------------------------------- student copies

@@ -12,7 +12,7 @@ every expected answer in its own process (tools/grading/questions.py for the num
 student's variant, tools/grading/reference.py for the implementations), sends the student's
 kernel only inputs it draws at grading time, reads back what the student's functions returned
 (JSON, structure validated) and judges that itself with each question's one acceptance rule
-(gradlab.checks, the self-check's).
+(gradlab.homework.checks, the self-check's).
 
 Isolation. Every submission runs in its own kernel inside a bubblewrap sandbox
 (tools/grading/sandbox.py) that holds no privilege even when the grader is root: no network, a
@@ -78,7 +78,8 @@ from grading.tamper import definitions, shortcuts  # noqa: E402
 from grading.tamper import findings as tamper_findings  # noqa: E402
 from make_homework import MASTERS, read_roster, read_secret, render_master  # noqa: E402
 
-from gradlab import checks, hwcases  # noqa: E402
+from gradlab.homework import cases as hwcases  # noqa: E402
+from gradlab.homework import checks  # noqa: E402
 
 STATUSES = ("correct", "wrong", "not answered", "error", "timeout", "tampered",
             "memory limit", "process limit", "disk limit", "output limit", "time limit")
@@ -247,7 +248,7 @@ def near_copy(student_code: str, solution: list[str]) -> bool:
 PRELUDE = '''
 def _gradlab_grade(nonce, qid, name, cases_json):
     import json
-    from gradlab import hwcases
+    from gradlab.homework import cases as hwcases
     fn = globals().get(name)
     if cases_json is None:
         try:
@@ -287,7 +288,7 @@ def _records(stdout: str, nonce: str, count: int) -> list[dict]:
 
 def judge_value(qid: str, output, want) -> str:
     """"" if a number/integer/choice answer is right, else a message: the one acceptance rule
-    of the question (gradlab.checks.judge, the self-check's), with the variant's answer."""
+    of the question (gradlab.homework.checks.judge, the self-check's), with the variant's answer."""
     if isinstance(output, dict) and "array" in output:  # a 0-d or 1-element array or tensor
         if output.get("shape") == []:
             output = output["array"]

@@ -19,7 +19,10 @@ The masters use nbgrader's cell conventions. In each code cell of a master:
   check below;
 - the lines from ``### BEGIN HIDDEN TESTS`` to ``### END HIDDEN TESTS`` are removed.
 
-Outputs are not touched here: the written copy is then executed in a fresh kernel (as
+The figures of the interpretation questions are drawn here (tools/grading/figures.py, with the
+letters of the copy's variant), never in the student's kernel: each is written as a PNG file
+beside the copy and stored as the output of its figure cell, whose code only shows the file
+(``show_figure("hw1_q5.png")``). The public copy is then executed in a fresh kernel (as
 tools/execute_notebooks.py does) so its stored outputs show every check saying "not answered
 yet". Pass ``--no-execute`` to skip that. The result is deterministic: running the tool twice
 leaves the files unchanged, which tests/test_homework.py checks.
@@ -39,6 +42,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
+from grading import figures  # noqa: E402
 from grading import questions as spec  # noqa: E402
 
 MASTERS = ROOT / "homework" / "masters"
@@ -97,15 +101,41 @@ def render_master(master: nbformat.NotebookNode, secret: bytes | None = None, ke
     for cell in nb.cells:
         cell.source = spec.render(cell.source, values)
         if secret is not None and cell.cell_type == "code" and "setup_notebook()" in cell.source:
-            cell.source += (f"\n\nfrom gradlab.checks import use_variant  # noqa: E402\n\n"
+            cell.source += (f"\n\nfrom gradlab.homework.checks import use_variant  # noqa: E402\n\n"
                             f'use_variant("{assignment}", "{values["variant"]}")')
     nb.metadata["gradlab"]["variant"] = values["variant"]
     return nb
 
 
+SHOW_FIGURE = re.compile(r'^show_figure\("([\w.]+\.png)"\)', re.MULTILINE)
+
+
+def figure_files(master: nbformat.NotebookNode, secret: bytes | None = None,
+                 key: str = "") -> dict[str, bytes]:
+    """File name -> PNG of the figures of a master's copy (public, or variant ``key``)."""
+    return figures.figure_files(spec.params(assignment_of(master), secret, key))
+
+
+def figure_output(data: bytes) -> nbformat.NotebookNode:
+    """The stored output of a figure cell: what ``show_figure`` displays for that file."""
+    import base64
+
+    return nbformat.v4.new_output("display_data", data={
+        "image/png": base64.b64encode(data).decode(),
+        "text/plain": "<IPython.core.display.Image object>"},
+        metadata={"image/png": {"width": _png_size(data)[0] // 2,
+                                "height": _png_size(data)[1] // 2}})
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
 def student_notebook(master: nbformat.NotebookNode, name: str = "master",
-                     secret: bytes | None = None, key: str = "") -> nbformat.NotebookNode:
-    """The student copy of a master notebook (public, or a variant), without outputs."""
+                     secret: bytes | None = None, key: str = "",
+                     files: dict[str, bytes] | None = None) -> nbformat.NotebookNode:
+    """The student copy of a master notebook (public, or a variant), without outputs except
+    the figures ``files`` (file name -> PNG) as the stored outputs of their cells."""
     nb = copy.deepcopy(master)
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("nbgrader", None)
@@ -113,6 +143,12 @@ def student_notebook(master: nbformat.NotebookNode, name: str = "master",
             cell.source = strip_source(cell.source, f"{name} cell {index}")
             cell.outputs = []
             cell.execution_count = None
+            shown = SHOW_FIGURE.search(cell.source)
+            if shown and files is not None:
+                if shown.group(1) not in files:
+                    raise KeyError(f"{name} cell {index} shows {shown.group(1)}, which "
+                                   f"tools/grading/figures.py does not draw")
+                cell.outputs = [figure_output(files[shown.group(1)])]
     return render_master(nb, secret, key, with_answers=False)
 
 
@@ -127,7 +163,11 @@ def write_copies(execute: bool = True) -> list[Path]:
 
     written = []
     for path in masters():
-        nb = student_notebook(nbformat.read(path, as_version=4), path.name)
+        master = nbformat.read(path, as_version=4)
+        files = figure_files(master)
+        for file, data in files.items():
+            (STUDENT / file).write_bytes(data)
+        nb = student_notebook(master, path.name, files=files)
         target = STUDENT / path.name
         nbformat.write(nb, target)
         if execute:
@@ -137,7 +177,7 @@ def write_copies(execute: bool = True) -> list[Path]:
     return written
 
 
-CHECKS = ROOT / "src" / "gradlab" / "checks.py"
+CHECKS = ROOT / "src" / "gradlab" / "homework" / "checks.py"
 TABLE_BEGIN = "# --- public outputs: generated by `make homework` (tools/make_homework.py) ---\n"
 TABLE_END = "# --- end of public outputs ---\n"
 
@@ -154,7 +194,7 @@ def public_outputs_block() -> str:
 
 
 def write_public_outputs(check_only: bool = False) -> bool:
-    """Put the public outputs into gradlab/checks.py; True if it was (or would be) changed."""
+    """Put the public outputs into gradlab/homework/checks.py; True if it was (or would be) changed."""
     text = CHECKS.read_text(encoding="utf-8")
     start, end = text.index(TABLE_BEGIN), text.index(TABLE_END) + len(TABLE_END)
     new = text[:start] + public_outputs_block() + text[end:]
@@ -174,7 +214,9 @@ def stale_copies() -> list[Path]:
             continue
         have = nbformat.read(target, as_version=4)
         strip = lambda n: [(c.cell_type, c.source, dict(c.metadata)) for c in n.cells]  # noqa: E731
-        if strip(have) != strip(want):
+        shown = {m.group(1) for c in want.cells if c.cell_type == "code"
+                 for m in SHOW_FIGURE.finditer(c.source)}
+        if strip(have) != strip(want) or not all((STUDENT / f).is_file() for f in shown):
             stale.append(target)
     return stale
 
@@ -249,13 +291,18 @@ def read_roster(path: Path) -> list[str]:
 
 
 def write_variants(secret: bytes, keys: list[str], out: Path) -> list[Path]:
-    """One folder per student id (or class name) with its variant of every assignment."""
+    """One folder per student id (or class name) with its variant of every assignment: the
+    notebooks, with the figures drawn for the variant stored in them and as PNG files beside."""
     written = []
     for key in keys:
         folder = Path(out) / key
         folder.mkdir(parents=True, exist_ok=True)
         for path in masters():
-            nb = student_notebook(nbformat.read(path, as_version=4), path.name, secret, key)
+            master = nbformat.read(path, as_version=4)
+            files = figure_files(master, secret, key)
+            for file, data in files.items():
+                (folder / file).write_bytes(data)
+            nb = student_notebook(master, path.name, secret, key, files=files)
             nbformat.write(nb, folder / path.name)
             written.append(folder / path.name)
     return written

@@ -9,7 +9,7 @@ honest   the master's solution for the student's own variant: full marks;
 public   the public copy's answers handed in by a student who has a variant: the numbers and
          letters earn nothing, the implementations (right for any input) still do; the answer
          code is a near copy of the published solution (flagged);
-forger   patches gradlab.checks, redefines ``passed``, and writes forged "correct" records
+forger   patches gradlab.homework.checks, redefines ``passed``, and writes forged "correct" records
          where the old grader read them; q1 answered wrong: flagged "tampered" and graded only on
          what its functions return;
 escaper  starts a background process, tries to delete a file outside its sandbox and to rewrite
@@ -85,7 +85,7 @@ def write_submissions(folder: Path, secret: bytes, outside: Path) -> dict[str, P
     forger = solved(secret, "forger")
     forger.cells[index_of(forger, "def q1")].source = "def q1():\n    return 1.5"
     forger.cells.append(new_code_cell(
-        "import json, os\nimport gradlab.checks as gc\n"
+        "import json, os\nimport gradlab.homework.checks as gc\n"
         "gc._evaluate = lambda q, a: ('correct', '')\n"
         "def passed(question):\n    return True\n"
         "for q in gc.QUESTIONS:\n"

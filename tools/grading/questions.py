@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from gradlab import checks, hwcases
+from gradlab.homework import cases as hwcases
+from gradlab.homework import checks
 
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -33,7 +34,7 @@ PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 @dataclass(frozen=True)
 class Spec:
     """The instructor's side of a question: its parameters, variants and answer. Kind, points,
-    hint and acceptance rule are the question's public definition, ``gradlab.checks.QUESTIONS``
+    hint and acceptance rule are the question's public definition, ``gradlab.homework.checks.QUESTIONS``
     (one place, read here)."""
 
     qid: str

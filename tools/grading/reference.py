@@ -1,10 +1,10 @@
 """The right outputs of the implementation questions, on the grader's side only.
 
 Computed with torch or a closed form, never with a copy of the solution, for any test case drawn
-by ``gradlab.hwcases.make_cases``. This module is outside the student's install (the sandbox
+by ``gradlab.homework.cases.make_cases``. This module is outside the student's install (the sandbox
 does not mount tools/), so nothing in a student's kernel can compute an answer for a hidden case:
-the kernel's runner (``gradlab.hwcases.run_case``) only reports what the student's function
-returned, and ``gradlab.hwcases.compare`` (the acceptance rule, shared with the self-check)
+the kernel's runner (``gradlab.homework.cases.run_case``) only reports what the student's function
+returned, and ``gradlab.homework.cases.compare`` (the acceptance rule, shared with the self-check)
 judges that against ``expected`` here. The self-check uses ``public_table()``'s outputs for the
 public cases only, stored in ``gradlab/data/hw_public_cases.json`` by ``make homework``.
 """
@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from gradlab import hwcases
+from gradlab.homework import cases as hwcases
 
 
 def expected(qid: str, case: dict) -> Any:

@@ -4,7 +4,7 @@ What counts is what the code *reaches*, never what a name is called: a local ``s
 a counter named ``passed`` or a helper ``_evaluate_sharpness`` are honest. Flagged:
 
 - importing, or reaching through attributes, ``getattr`` or ``__import__``, the grading runner
-  (``gradlab.hwcases``, ``_gradlab_grade``) or a private name (``_x``) of a gradlab module;
+  (``gradlab.homework.cases``, ``_gradlab_grade``) or a private name (``_x``) of a gradlab module;
 - replacing an attribute of gradlab or torch (``torch.autograd.grad = ...``, monkeypatching);
 - modules and attributes that reach other frames, the interpreter or the machine: ctypes,
   importlib, subprocess, multiprocessing, signal, gc, inspect, builtins, ``sys._getframe``,
@@ -31,7 +31,9 @@ OS_CALLS = {"system", "popen", "fork", "forkpty", "kill", "killpg", "spawnl", "s
             "spawnve", "spawnvp", "posix_spawn", "posix_spawnp", "execv", "execve", "execl",
             "execlp", "execvp", "execvpe", "putenv", "environ", "_exit", "setuid"}
 CALLS = {"exec", "eval", "compile", "__import__", "breakpoint"}
-GRADING = ("gradlab.hwcases", "gradlab.checks._", "_gradlab_grade")
+#: the runner's module (and its name before gradlab.homework), the self-check's private names
+RUNNER = ("gradlab.homework.cases", "gradlab.hwcases")
+GRADING = (*RUNNER, "gradlab.homework.checks._", "gradlab.checks._", "_gradlab_grade")
 PATCHED = ("gradlab", "torch", "numpy", "math")
 
 
@@ -66,7 +68,7 @@ class _Finder(ast.NodeVisitor):
         top = name.split(".")[0]
         if top in MODULES:
             self.flag(f"import {name}")
-        if name.startswith("gradlab.hwcases") or re.search(r"(^|\.)_", name):
+        if name.startswith(RUNNER) or re.search(r"(^|\.)_", name):
             self.flag(f"import {name}")
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -80,9 +82,9 @@ class _Finder(ast.NodeVisitor):
         self.module(mod)
         for a in node.names:
             full = f"{mod}.{a.name}"
-            if full.startswith(GRADING[:2]) or (mod.startswith("gradlab")
-                                                and a.name.startswith("_")) \
-                    or full.startswith("gradlab.hwcases") or a.name == "hwcases":
+            if full.startswith(GRADING[:-1]) or (mod.startswith("gradlab")
+                                                 and a.name.startswith("_")) \
+                    or a.name == "hwcases" or mod.startswith("gradlab") and a.name == "cases":
                 self.flag(f"import {full}")
             if mod == "os" and a.name in OS_CALLS or mod == "sys" and a.name in ATTRIBUTES:
                 self.flag(f"import {full}")
@@ -108,7 +110,7 @@ class _Finder(ast.NodeVisitor):
         if node.id == "_gradlab_grade" or node.id in ("__builtins__",):
             self.flag(node.id)
         target = self.alias.get(node.id, "")
-        if target.startswith(GRADING) or target.startswith("gradlab.hwcases"):
+        if target.startswith(GRADING):
             self.flag(target)
         self.generic_visit(node)
 

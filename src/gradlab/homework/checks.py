@@ -7,7 +7,7 @@ Every question has an id ``hwN.qM``, a number of points and a kind:
   right value of the public copy, never the value;
 - ``integer``: a whole number, stored as sha256(question id | str(n));
 - ``choice``: a letter such as "b", stored as sha256(question id | letter);
-- ``function``: an implementation, run on the public inputs by ``gradlab.hwcases`` and compared
+- ``function``: an implementation, run on the public inputs by ``gradlab.homework.cases`` and compared
   with the right outputs for those inputs only (stored below by ``make homework``); nothing in
   gradlab can compute the output for other inputs (the grader's reference is outside it).
 
@@ -42,8 +42,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import hwcases
-from ._validate import check_choice
+from .._validate import check_choice
+from . import cases as hwcases  # the runner and the public inputs
 
 NOT_ANSWERED = "not answered yet"
 STATUSES = ("correct", "wrong", NOT_ANSWERED, "error", "recorded")
@@ -276,7 +276,7 @@ def judge(question: str, value: Any, answer: Any) -> str:
 
 
 def _run_function(qid: str, fn: Any) -> tuple[str, str]:
-    """Run an implementation on the public cases through gradlab.hwcases; (status, message)."""
+    """Run an implementation on the public cases through gradlab.homework.cases; (status, message)."""
     rng = np.random.default_rng(hwcases.PUBLIC_SEED[qid])
     cases = hwcases.make_cases(qid, rng)
     for case, want in zip(cases, _PUBLIC_OUTPUTS[qid], strict=True):

@@ -89,7 +89,7 @@ def digits_like(case: dict) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def mlp(case: dict) -> nn.Module:
-    from .nets import deep_mlp
+    from ..nets import deep_mlp
 
     return deep_mlp(case["depth"], case["width"], activation=case["activation"], in_features=8,
                     out_features=4, seed=case["seed"], dtype=torch.float64)
@@ -165,12 +165,12 @@ FORBIDDEN = {
 def _restrictions(qid: str, namespace: dict | None) -> Callable[[], None]:
     """Make unavailable what question ``qid`` forbids; return the function that restores it."""
     if qid == "hw2.q2":
-        from . import probes
+        from .. import probes
 
         return _forbid(namespace, [(probes, "layer_grad_norms"), (probes, "grad_norms"),
                                    (probes, "hidden_grad_norms")])
     if qid == "hw3.q2":
-        from . import recurrence
+        from .. import recurrence
 
         undo_grad = _no_autograd(namespace)
         undo_rec = _forbid(namespace, [(recurrence, n) for n in (
@@ -184,7 +184,7 @@ def _restrictions(qid: str, namespace: dict | None) -> Callable[[], None]:
             undo_grad()
         return restore
     if qid == "hw4.q1":
-        from . import clipping
+        from .. import clipping
 
         return _forbid(namespace, [(nn.utils, "clip_grad_norm_"), (clipping, "clip_by_norm"),
                                    (clipping, "clip_grads_by_norm_")])

@@ -1,11 +1,18 @@
-"""The figures of the homework's interpretation questions.
+"""The figures of the homework's interpretation questions, drawn on the instructor's side.
 
-They live here rather than in the notebooks because their code would give the answer away (which
-curve is which run). Each function draws one figure whose curves carry the letters ``labels``
-(a permutation chosen per homework variant) and returns it; the notebook calls ``plt.show()``.
+Their code gives the answer away (which curve is which run), so it is not part of gradlab, the
+student's install: tools/make_homework.py draws each figure when it writes a copy of the homework
+(the public copy or a student's variant), stores the PNG beside the notebook and as the stored
+output of the figure cell, whose code only shows that file (``gradlab.homework.show_figure``).
+Each drawing function returns a figure whose curves carry the letters ``labels`` (a permutation
+chosen per homework variant: ``tools/grading/questions.py``).
 """
 
 from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import torch
@@ -13,12 +20,13 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from ._validate import check_choice
-from .data import load_digits_split
-from .nets import deep_mlp
-from .probes import grad_norms
+from gradlab._validate import check_choice
+from gradlab.data import load_digits_split
+from gradlab.nets import deep_mlp
+from gradlab.probes import grad_norms
 
-__all__ = ["learning_rate_runs", "depth_profiles", "remedy_profiles"]
+__all__ = ["FIGURES", "learning_rate_runs", "depth_profiles", "remedy_profiles", "png",
+           "figure_files"]
 
 
 def _labels(labels: str, n: int) -> str:
@@ -32,12 +40,16 @@ def _legend_below(ax, ncol: int) -> None:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, frameon=False)
 
 
+#: hw1.q5: the learning rates of the runs named by labels[0], labels[1], labels[2]
+LEARNING_RATES = (0.45, 0.05, 0.55)
+
+
 def learning_rate_runs(labels: str = "ABC") -> Figure:
     """Gradient descent w_{k+1} = w_k - lr * 4 w_k on f(w) = 2 w^2 from w_0 = 1 for three
     learning rates, the runs named by the letters of ``labels``: loss and iterate."""
     labels = _labels(labels, 3)
     runs = {}
-    for name, lr in sorted(zip(labels, (0.45, 0.05, 0.55), strict=True)):
+    for name, lr in sorted(zip(labels, LEARNING_RATES, strict=True)):
         ws = [1.0]
         for _ in range(25):
             ws.append(ws[-1] - lr * 4.0 * ws[-1])
@@ -111,3 +123,36 @@ def remedy_profiles(labels: str = "BCD") -> Figure:
     _legend_below(ax, 4)
     fig.tight_layout()
     return fig
+
+
+#: question id -> (file name handed out beside the notebook, drawing function); the letters come
+#: from the question's parameter ``labels`` (public or of the student's variant)
+FIGURES: dict[str, tuple[str, Callable[[str], Figure]]] = {
+    "hw1.q5": ("hw1_q5.png", learning_rate_runs),
+    "hw2.q4": ("hw2_q4.png", depth_profiles),
+    "hw4.q5": ("hw4_q5.png", remedy_profiles),
+}
+
+
+def png(fig: Figure) -> bytes:
+    """The figure as the notebook would show it (retina: 200 dpi for a 100 dpi display, tight
+    box), without the timestamp or software tag, so the same figure gives the same bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=200, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+@functools.lru_cache(maxsize=64)
+def _drawn(qid: str, labels: str) -> bytes:
+    from gradlab.notebook import setup_notebook
+
+    setup_notebook()  # the notebooks' figure defaults
+    return png(FIGURES[qid][1](labels))
+
+
+def figure_files(params: dict[str, dict]) -> dict[str, bytes]:
+    """File name -> PNG bytes of every figure of one assignment, for its parameters (``params``
+    as ``questions.params`` gives them). Figures with the same letters are drawn once."""
+    return {FIGURES[qid][0]: _drawn(qid, p["labels"]) for qid, p in params.items()
+            if qid in FIGURES}
