@@ -5,7 +5,7 @@
   that ran (stored output, no error);
 - the verdict each claim shows in the notebook is the verdict of the audit data, and the printed
   verdict table equals the counts computed from the data;
-- gradlab.audit rejects bad input by name and reports a code block's first error.
+- coursepages.audit rejects bad input by name and reports a code block's first error.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from gradlab import audit
+from coursepages import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "fact_check"
 NOTEBOOK = CHAPTER / "fact_check.ipynb"
 AUDIT_FILE = audit.audit_file()
 
-# The documents ship as gradlab's package data: a missing one is a failure, never a skip.
+# The documents ship as coursepages' package data: a missing one is a failure, never a skip.
 DOCS = audit.document_names()
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st  # noqa: E402
 from notebook_cells import cell_defining  # noqa: E402
 
 from gradlab import descent, descent_explorer  # noqa: E402
+from gradlab.explorer import explore_in_lab  # noqa: E402
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "book" / "gradient_descent" / "gradient_descent.ipynb"
 
@@ -120,21 +121,23 @@ def test_quadratic_and_losses():
 
 
 def test_explorer_slider_reaches_past_the_critical_step():
-    widget = descent_explorer.explore_descent()
-    assert [c.description for c in widget.children[:3]] == ["alpha", "theta1 start", "theta2 start"]
+    widget = explore_in_lab(descent_explorer.DESCENT)
+    assert [c.description for c in widget.children[:3]] == ["learning rate α", "θ₁ start", "θ₂ start"]
     assert widget.children[0].max == pytest.approx(1.25 * descent.critical_step(descent.DEFAULT_A))
     plt.close("all")
 
 
 def test_explorers_open_where_the_website_opens():
     # one starting point: the ipywidgets explorers and the website's live figures open alike
-    import inspect
+    from coursepages.webfig import web_figure
 
-    web_alpha = inspect.signature(descent_explorer.web_descent).parameters["alpha"].default
-    assert descent_explorer.explore_descent().children[0].value == pytest.approx(web_alpha)
-    assert descent_explorer.explore_descent(alpha=0.05).children[0].value == pytest.approx(0.05)
-    web_step = inspect.signature(descent_explorer.web_step_size).parameters["alpha"].default
-    assert descent_explorer.explore_step_size().children[0].value == pytest.approx(web_step)
+    for explorer, alpha in ((descent_explorer.DESCENT, descent.DEFAULT_ALPHA),
+                            (descent_explorer.STEP_SIZE, 0.45)):
+        assert explore_in_lab(explorer).children[0].value == pytest.approx(alpha)
+        (group,) = web_figure(explorer).groups
+        assert group.controls[0].value == explorer.control("alpha").values.index(alpha)
+    widget = explore_in_lab(descent_explorer.DESCENT, alpha=0.05)
+    assert widget.children[0].value == pytest.approx(0.05)
     plt.close("all")
 
 

@@ -1,4 +1,4 @@
-"""The committed diagrams are exactly what gradlab.diagrams draws, and its functions check arguments."""
+"""The committed diagrams are exactly what coursepages.diagrams draws, and its functions check arguments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gradlab import diagrams
+from coursepages import diagrams
 
 COMMITTED = Path(__file__).resolve().parents[1] / "book" / "figures" / "diagrams"
 
@@ -19,7 +19,7 @@ def test_committed_svgs_match_the_code(tmp_path):
         committed = COMMITTED / path.name
         assert committed.exists(), f"{committed} missing: run tools/draw_diagrams.py"
         assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
-            f"{committed.name} differs from what gradlab.diagrams draws: run tools/draw_diagrams.py")
+            f"{committed.name} differs from what coursepages.diagrams draws: run tools/draw_diagrams.py")
 
 
 def test_svg_is_reproducible_and_has_no_date():

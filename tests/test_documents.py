@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from gradlab import audit
+from coursepages import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))

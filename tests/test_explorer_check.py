@@ -1,6 +1,6 @@
 """tools/explorer_check.py fails when a live explorer does not follow its controls.
 
-A tiny site is written by hand (no Sphinx): the step-size explorer as gradlab builds it, the same
+A tiny site is written by hand (no Sphinx): the step-size explorer as coursepages builds it, the same
 page with the state swap removed from its callback (the slider moves, the figure does not), and
 the page without BokehJS (nothing renders). The check must pass the first and fail the others,
 saying why.
@@ -20,6 +20,7 @@ sys.path.insert(0, str(ROOT / "_ext"))
 import explorer_check  # noqa: E402
 import site_assets  # noqa: E402
 
+from coursepages.webfig import web_figure  # noqa: E402
 from gradlab import descent_explorer  # noqa: E402
 
 
@@ -41,7 +42,7 @@ SWAP = "sources[name].data = state.data[name];"
 def site(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("site")
     site_assets._build_finished(_App(root), None)
-    live = descent_explorer.web_step_size()
+    live = web_figure(descent_explorer.STEP_SIZE)
     assert SWAP in live.html, "the fixture must find the callback's state swap to break it"
     scripts = "".join(f'<script src="_static/{rel}"></script>' for rel in site_assets.bokeh_js_files())
 

@@ -1,4 +1,4 @@
-"""gradlab.first_look: the opening measurement agrees with a direct computation; bad arguments."""
+"""coursepages.first_look: the opening measurement agrees with a direct computation; bad arguments."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from gradlab import first_look
+from coursepages import first_look
 from gradlab.data import load_digits_split
 from gradlab.nets import deep_mlp, init_std
 from gradlab.probes import hidden_grad_norms

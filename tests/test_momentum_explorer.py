@@ -10,8 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from coursepages.webfig import web_figure
 from gradlab import descent
 from gradlab import momentum_explorer as me
+from gradlab.explorer import explore_in_lab
 
 
 def test_beta_zero_is_plain_gradient_descent():
@@ -58,7 +60,7 @@ def test_the_best_pair_beats_the_best_plain_step():
 
 
 def test_web_states_are_the_gradlab_numbers():
-    live = me.web_momentum()
+    live = web_figure(me.MOMENTUM)
     (group,) = live.groups
     assert len(group.states) == len(me.MOMENTUM_ALPHAS) * len(me.MOMENTUM_BETAS)
     i, j = me.MOMENTUM_ALPHAS.index(1.0), me.MOMENTUM_BETAS.index(0.8)
@@ -73,9 +75,9 @@ def test_web_states_are_the_gradlab_numbers():
 
 
 def test_the_jupyterlab_explorer_opens_where_the_website_does():
-    w = me.explore_momentum()
-    values = {c.description: c.value for c in w.children if hasattr(c, "value")}
-    assert values["alpha"] == me.START_ALPHA and values["beta"] == me.START_BETA
+    w = explore_in_lab(me.MOMENTUM)
+    values = [c.value for c in w.children if hasattr(c, "value")]
+    assert values == [me.START_ALPHA, me.START_BETA]
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -89,7 +91,7 @@ def test_bad_arguments_name_themselves(kwargs, match):
 
 
 def test_web_form_refuses_values_off_its_grid():
-    with pytest.raises(ValueError, match="alpha must be one of"):
-        me.web_momentum(alpha=0.42)
+    with pytest.raises(ValueError, match="alpha must be one of the website's positions"):
+        web_figure(me.MOMENTUM, alpha=0.42)
     with pytest.raises(ValueError, match="beta must be one of"):
-        me.web_momentum(beta=0.42)
+        web_figure(me.MOMENTUM, beta=0.42)

@@ -8,7 +8,8 @@ import pytest
 import torch
 from torch import nn
 
-from gradlab.depth_explorer import depth_profile, digits_batch, explore_depth, plot_depth
+from gradlab.depth_explorer import DEPTH, depth_profile, digits_batch, plot_depth
+from gradlab.explorer import explore_in_lab
 from gradlab.nets import deep_mlp, init_linear_, init_std, make_activation
 
 
@@ -146,10 +147,10 @@ def test_plot_and_explorer(monkeypatch):
     assert fig.axes and plt.fignum_exists(fig.number)
     plt.close("all")
     with pytest.raises(ValueError, match="init_scale"):
-        explore_depth(init_scale=10.0)
+        explore_in_lab(DEPTH, init_scale=10.0)
     with pytest.raises(ValueError, match="depth"):
-        explore_depth(depth=1)
-    widget = explore_depth(depth=5)
+        explore_in_lab(DEPTH, depth=1)
+    widget = explore_in_lab(DEPTH, depth=5)
     assert widget.children[0].value == 5
     plt.close("all")
 

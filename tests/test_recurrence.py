@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradlab import recurrence, rnn_jacobian, wT_explorer
+from gradlab.explorer import explore_in_lab
 
 ws = st.floats(min_value=-3.0, max_value=3.0, allow_nan=False)
 h0s = st.floats(min_value=-5.0, max_value=5.0, allow_nan=False)
@@ -203,5 +204,5 @@ def test_explorer_bad_inputs():
         wT_explorer.wT_curves(w=4.0)
     with pytest.raises(ValueError, match="T must be >= 1"):
         wT_explorer.wT_curves(T=0)
-    with pytest.raises(ValueError, match="scale must be >= 0.0"):
-        wT_explorer.explore_wT(scale=-1.0)
+    with pytest.raises(ValueError, match=r"scale must be in 0 \.\. 5"):
+        explore_in_lab(wT_explorer.WT, scale=-1.0)

@@ -2,7 +2,7 @@
 
     python tools/draw_diagrams.py [OUTDIR]        (default book/figures/diagrams)
 
-The drawings are code in gradlab.diagrams; tests/test_diagrams.py redraws them into a temporary
+The drawings are code in coursepages.diagrams; tests/test_diagrams.py redraws them into a temporary
 folder and fails if a committed file differs, so rerun this after changing that module.
 """
 
@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "src" / "pages")]   # gradlab, coursepages
 
-from gradlab.diagrams import write_all  # noqa: E402
+from coursepages.diagrams import write_all  # noqa: E402
 
 DEFAULT = ROOT / "book" / "figures" / "diagrams"
 

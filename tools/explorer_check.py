@@ -3,7 +3,7 @@
     python tools/explorer_check.py [SITE]          (default _build/html; `make site-check` runs it)
     python tools/explorer_check.py SITE --out DIR  (screenshots; default _build/screenshots/explorers)
 
-Every page of the built site that holds a live figure (gradlab.webfig: a Bokeh document) is opened
+Every page of the built site that holds a live figure (coursepages.webfig: a Bokeh document) is opened
 from disk (file://) with every other host blocked, in light and in dark mode. For each explorer
 and each control: a slider is moved once with the arrow keys and once with the mouse, a button
 group by a click on another button. After every move the check reads the page itself: the key of

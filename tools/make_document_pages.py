@@ -5,12 +5,12 @@
     python tools/make_document_pages.py --skeleton 003   # print a translation skeleton
 
 Three inputs, so that the pages never drift from what the fact check audits:
-  - the documents themselves, shipped with gradlab (gradlab.audit.read_document);
+  - the documents themselves, shipped with coursepages (coursepages.audit.read_document);
   - book/documents/translations.yaml, the course's English translation, one entry per block of
     the original (a heading, a paragraph, a list or a code block) in the original's order, each
     with the first characters of the block it translates (`start`, checked) and the ids of the
     audit records that belong there (`claims`);
-  - the audit (gradlab.audit.load_audit): each record is shown under its block with its verdict,
+  - the audit (coursepages.audit.load_audit): each record is shown under its block with its verdict,
     the course's paraphrase and reason, and a link to its demonstration in the fact check.
 
 Each block becomes a row of a sphinx-design grid: the original on the left in a card (a quotation,
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import yaml
 
-from gradlab import audit
+from coursepages import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "book" / "documents"
@@ -48,14 +48,14 @@ _SKIP = re.compile(r"^(\s*|-{3,}|\[toc\])$")
 class Block:
     kind: str        # "heading", "text" or "code"
     text: str        # the original, verbatim (a heading without its # or ** marks)
-    section: str     # the heading it belongs to, as gradlab.audit.split_sections names it
+    section: str     # the heading it belongs to, as coursepages.audit.split_sections names it
     lines: list[str] = field(default_factory=list)
 
 
 def split_blocks(text: str) -> list[Block]:
     """The blocks of a document: headings, code blocks, and runs of lines between blank lines.
 
-    Headings are found exactly as gradlab.audit finds them, so each block knows its section.
+    Headings are found exactly as coursepages.audit finds them, so each block knows its section.
     Horizontal rules, `[toc]` and blank runs are dropped.
     """
     lines = text.splitlines()

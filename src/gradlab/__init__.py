@@ -4,9 +4,9 @@ Modules (one idea each), in the order the course meets them:
 
     notebook        one helper per notebook habit: setup_notebook(), glue(), glue_num(),
                     readable() (the prose number format), claim() (guards), seed_spread()
-    first_look      the opening picture: deep sigmoid vs ReLU+He networks         (intro)
-    diagrams        the course's diagrams as reproducible SVG files               (ch. 2-4)
     descent         gradient descent on quadratics                                (ch. 1)
+    explorer        one description per explorer (controls, state functions, panels) and
+                    its JupyterLab form, explore_in_lab() (the website's: coursepages.webfig)
     descent_explorer  the chapter 1 explorers: learning-rate boundary, 2-D descent (ch. 1)
     numgrad         numerical gradients: forward and central finite differences   (ch. 1)
     nets            deep MLPs with a chosen activation, initialization, norm       (ch. 2-5)
@@ -16,19 +16,21 @@ Modules (one idea each), in the order the course meets them:
     rnn_jacobian    matrix recurrences and the Jacobian of a tanh/sigmoid RNN      (ch. 3)
     wT_explorer     the chapter 3 explorer (w, T, matrix scale)                    (ch. 3)
     momentum_explorer  heavy-ball momentum on an ill-conditioned quadratic (the optimizers page)
-    webfig          the explorers' live figures on the website (Bokeh, no kernel)
     clipping        clipping by norm and by value                                  (ch. 4)
     initialization  variance of activations and gradients through depth           (ch. 4)
     rnn             RNN/LSTM/GRU gradient through time; the memory task            (ch. 4)
     data            scikit-learn's digits as torch tensors (no download)           (ch. 4-5)
     monitor         TrainingMonitor: per-layer norms, update ratios, inf/NaN stop  (ch. 5)
+    optim           the optimizer factory every training loop uses                 (ch. 4-5)
     train           a small training loop watched by the monitor                   (ch. 5)
     hessian         Hessian-vector products and the sharpness by power iteration   (ch. 7)
-    audit           the fact check of the source documents                         (ch. 6)
-    checks          homework self-checks: check("hw2.q3", answer)                  (homework)
-    hwcases         the homework's function questions: public inputs and the runner (homework;
-                    references and expected values live in tools/grading, outside the package)
-    hwfigures       the homework's figures (kept out of the student's copy)        (homework)
+    homework        the homework's self-checks, check("hw2.q3", answer), and the runner of its
+                    function questions (references, expected values and the figures' code live
+                    in tools/grading, outside the package)                         (homework)
+
+The website's page machinery (Bokeh live figures, diagrams, the intro's figure, the fact
+check's reader and its documents) is the package ``coursepages`` (src/pages), which imports
+gradlab; gradlab never imports it, so this package holds nothing of Bokeh or Sphinx.
 
 Import the module you need (``from gradlab import nets``); the package imports only
 ``setup_notebook`` and ``glue`` eagerly, so ``import gradlab`` stays fast.

@@ -10,26 +10,27 @@ layer l = 1..depth (input side first),
     signal_grad   ||dL/dz_l||_F        the back-propagated signal at layer l's pre-activation
     saturated     fraction of saturated units (sigmoid, tanh) or dead units (relu) of layer l
 
-The explorer follows the course's convention: ``plot_depth`` draws the two gradient curves on a
-log axis and returns the figure and its numbers; ``explore_depth`` wraps
-it in ipywidgets sliders (depth, activation, init scale); ``web_depth`` is the website's live
-figure, every slider position computed here in advance (gradlab.webfig).
+The explorer is described once, ``DEPTH`` (gradlab.explorer): depth, activation and init scale,
+the state function ``depth_state`` and the panel; ``plot_depth`` draws the two gradient curves on
+a log axis and returns the figure and its numbers. ``explore_in_lab(DEPTH)`` is the JupyterLab
+form (any depth 2..50, any scale 0.1..4), ``coursepages.webfig.web_figure(DEPTH)`` the website's.
 """
 
 from __future__ import annotations
 
 import math
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from ._validate import check_choice, check_float, check_int
 from .data import load_digits_split
+from .explorer import Control, Explorer, Group, Layer, Panel, positive, rounded
 from .nets import DeepMLP, check_init, deep_mlp, init_std
+from .notebook import readable
 from .probes import SATURATION_KINDS, saturation_fraction
-from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
 
 EXPLORER_ACTIVATIONS = SATURATION_KINDS  # sigmoid, tanh, relu
 _ACT = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}
@@ -192,12 +193,12 @@ def _depth_text(depth: int, activation: str, init_scale: float, view: DepthView)
 
 def plot_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float = 1.0):
     """Draw ||dL/dW_l|| and ||dL/dz_l|| against the layer l (Xavier init times ``init_scale``,
-    a batch of ``WEB_BATCH`` digits, as on the website). Returns ``(figure, DepthView)``.
+    a batch of ``BATCH`` digits, as on the website). Returns ``(figure, DepthView)``.
     """
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    p = depth_profile(depth, activation, "xavier", init_scale, batch_size=WEB_BATCH)
+    p = depth_profile(depth, activation, "xavier", init_scale, batch_size=BATCH)
     view = _depth_view(p)
     fig, ax = plt.subplots(figsize=(6.8, 3.4))
     for key, style, label in (("weight_grad", "o-", r"weights $\|\partial L/\partial W_l\|$"),
@@ -216,86 +217,42 @@ def plot_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float =
     return fig, view
 
 
-def explore_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float = 1.0) -> Any:
-    """ipywidgets: sliders for depth (2..50), activation and init scale (0.1..4) redraw
-    :func:`plot_depth`."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    depth = check_int("depth", depth, minimum=2, maximum=50)
-    activation = check_choice("activation", activation, EXPLORER_ACTIVATIONS)
-    init_scale = check_float("init_scale", init_scale, minimum=0.1, maximum=4.0)
-
-    def show(depth: int, activation: str, init_scale: float) -> None:
-        plot_depth(depth, activation, init_scale)
-        plt.show()
-
-    return widgets.interactive(
-        show,
-        depth=widgets.IntSlider(value=depth, min=2, max=50, description="depth"),
-        activation=widgets.Dropdown(options=list(EXPLORER_ACTIVATIONS), value=activation,
-                                    description="activation"),
-        init_scale=widgets.FloatLogSlider(value=init_scale, base=10, min=-1, max=0.6, step=0.05,
-                                          description="init scale"),
-    )
-
-
-#: the website's grid: depths 5, 10, ..., 50, every activation, init scales 2^(k/2), k = -2..2,
-#: each network measured on the first WEB_BATCH training digits
-WEB_DEPTHS = tuple(range(5, 51, 5))
-WEB_SCALES = tuple(2.0 ** (k / 2) for k in range(-2, 3))
-WEB_BATCH = 64
+#: the website's positions: depths 5, 10, ..., 50, every activation, init scales 2^(k/2) for
+#: k = -2..2 (times Xavier's); every network is measured on the first BATCH training digits
+DEPTHS = tuple(range(5, 51, 5))
+INIT_SCALES = tuple(2.0 ** (k / 2) for k in range(-2, 3))
+BATCH = 64
 
 
 def depth_state(depth: int, activation: str, init_scale: float) -> dict:
     """The website's state for one (depth, activation, init scale): the two profiles, readout."""
-    p = depth_profile(depth, activation, "xavier", init_scale, batch_size=WEB_BATCH)
+    p = depth_profile(depth, activation, "xavier", init_scale, batch_size=BATCH)
     view = _depth_view(p)
     data = {}
     for key in ("weight_grad", "signal_grad"):
-        pairs = [(x, v) for x, v in zip(p["layer"], p[key], strict=True) if v > 0]
-        data[key] = {"layer": [x for x, _ in pairs], "norm": rounded([v for _, v in pairs])}
+        layer, norm = positive(p["layer"], p[key])
+        data[key] = {"layer": layer, "norm": rounded(norm)}
     return {"data": data, "text": _depth_text(depth, activation, init_scale, view)}
 
 
-def web_depth(depth: int = 20, activation: str = "sigmoid", init_scale: float = 1.0) -> LiveFigure:
-    """The live figure of :func:`plot_depth` for every depth in ``WEB_DEPTHS``, activation and
-    init scale in ``WEB_SCALES`` (about 5 s of precomputation)."""
-    from bokeh.models import ColumnDataSource, Legend, LegendItem, RadioButtonGroup, Slider
-
-    if depth not in WEB_DEPTHS:
-        raise ValueError(f"depth must be one of {WEB_DEPTHS}, got {depth!r}")
-    activation = check_choice("activation", activation, EXPLORER_ACTIVATIONS)
-    scales = [round(v, 12) for v in WEB_SCALES]
-    if round(float(init_scale), 12) not in scales:
-        raise ValueError(f"init_scale must be one of {[f'{v:.3g}' for v in WEB_SCALES]}, "
-                         f"got {init_scale!r}")
-    states = {}
-    for d in WEB_DEPTHS:
-        for a_index, act in enumerate(EXPLORER_ACTIVATIONS):
-            for s_index, scale in enumerate(WEB_SCALES):
-                states[f"{d}|{a_index}|{s_index}"] = depth_state(d, act, scale)
-    sources = {"weight_grad": ColumnDataSource(), "signal_grad": ColumnDataSource()}
-    fig = plain_figure(320, y_axis_type="log", x_range=(0, 51),
-                       x_axis_label="hidden layer l (1 = next to the input)",
-                       y_axis_label="gradient norm (log scale)")
-    w_line = fig.line("layer", "norm", source=sources["weight_grad"], color="#1f77b4", line_width=2)
-    w_dots = fig.scatter("layer", "norm", source=sources["weight_grad"], color="#1f77b4", size=6)
-    s_line = fig.line("layer", "norm", source=sources["signal_grad"], color="#ff7f0e",
-                      line_width=2, line_dash="dashed")
-    s_dots = fig.scatter("layer", "norm", source=sources["signal_grad"], color="#ff7f0e",
-                         size=6, marker="square")
-    fig.add_layout(Legend(items=[LegendItem(label="weights ‖∂L/∂Wₗ‖", renderers=[w_line, w_dots]),
-                                 LegendItem(label="signal ‖∂L/∂zₗ‖", renderers=[s_line, s_dots])],
-                          orientation="horizontal", label_text_font_size="13px"), "below")
-    depth_slider = Slider(start=WEB_DEPTHS[0], end=WEB_DEPTHS[-1], step=WEB_DEPTHS[1] - WEB_DEPTHS[0],
-                          value=depth, title="depth (hidden layers)", name="control-depth",
-                          sizing_mode="stretch_width")
-    act_buttons = RadioButtonGroup(labels=list(EXPLORER_ACTIVATIONS), name="control-activation",
-                                   active=EXPLORER_ACTIVATIONS.index(activation))
-    scale_slider = index_slider("init scale (× Xavier)", [f"{v:.3g}" for v in WEB_SCALES],
-                                scales.index(round(float(init_scale), 12)), "control-init_scale")
-    start = f"{depth}|{EXPLORER_ACTIVATIONS.index(activation)}|{scales.index(round(float(init_scale), 12))}"
-    group = Group([depth_slider, act_buttons, scale_slider], states, start)
-    return explorer_figure([group], sources, [fig], "depth",
-                           f"live figure: {len(states)} precomputed networks (website only)")
+#: the depth explorer, described once (gradlab.explorer)
+DEPTH = Explorer(
+    name="depth",
+    controls=(
+        Control("depth", "depth (hidden layers)", DEPTHS, 20, lab=(2, 50, 1)),
+        Control("activation", "activation", EXPLORER_ACTIVATIONS, "sigmoid"),
+        Control("init_scale", "init scale (× Xavier)", INIT_SCALES, 1.0, lab=(-1.0, 0.6, 0.05),
+                log=True, fmt=".3g")),
+    groups=(Group(("depth", "activation", "init_scale"), depth_state),),
+    panels=(Panel(320, "hidden layer l (1 = next to the input)", "gradient norm (log scale)",
+                  y_log=True, x_range=(0, DEPTHS[-1] + 1), layers=(
+                      Layer("line", "layer", "norm", "weight_grad", color="#1f77b4", width=2,
+                            label="weights ‖∂L/∂Wₗ‖"),
+                      Layer("scatter", "layer", "norm", "weight_grad", color="#1f77b4", size=6,
+                            label="weights ‖∂L/∂Wₗ‖"),
+                      Layer("line", "layer", "norm", "signal_grad", color="#ff7f0e", width=2,
+                            dash="dashed", label="signal ‖∂L/∂zₗ‖"),
+                      Layer("scatter", "layer", "norm", "signal_grad", color="#ff7f0e", size=6,
+                            marker="square", label="signal ‖∂L/∂zₗ‖"))),),
+    plot=plot_depth,
+    summary="live figure: {n} precomputed networks (website only)")

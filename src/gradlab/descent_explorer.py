@@ -7,12 +7,10 @@ and as |theta_k| against k.
 Descent (2-D): J(theta) = 1/2 theta^T A theta with the path of gradient descent over the contours
 and the loss J(theta_k) against k.
 
-Each explorer comes three ways (one convention for every explorer of the course):
-
-    plot_*     a matplotlib figure and the numbers it shows (a NamedTuple); never calls show()
-    explore_*  ipywidgets sliders that redraw plot_* (JupyterLab, Colab, Binder)
-    web_*      the website's live figure: every slider position computed here in advance
-               (gradlab.webfig), swapped in the browser with no kernel
+Each explorer is described once (``STEP_SIZE``, ``DESCENT``: gradlab.explorer): its controls, its
+state function (``step_size_state``, ``descent_state``) and its panels; ``plot_*`` draws the
+matplotlib figure and returns the numbers it shows. ``explore_in_lab(STEP_SIZE)`` is the
+JupyterLab form, ``coursepages.webfig.web_figure(STEP_SIZE)`` the website's.
 """
 
 from __future__ import annotations
@@ -21,7 +19,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validate import check_float, check_int
+from ._validate import check_float
 from .descent import (
     DEFAULT_A,
     DEFAULT_ALPHA,
@@ -32,7 +30,8 @@ from .descent import (
     descend,
     losses,
 )
-from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
+from .explorer import Control, Explorer, Group, Layer, Panel, rounded
+from .notebook import readable
 
 # ------------------------------------------------------------------ the learning-rate boundary
 
@@ -103,21 +102,6 @@ def plot_step_size(alpha: float = 0.45, L: float = STEP_L):
     return fig, view
 
 
-def explore_step_size(alpha: float = 0.45) -> Any:
-    """ipywidgets: a learning-rate slider (0.01 to 0.6) redrawing :func:`plot_step_size`."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    alpha = check_float("alpha", alpha, minimum=0.01, maximum=0.6)
-
-    def draw(alpha: float) -> None:
-        plot_step_size(alpha)
-        plt.show()
-
-    return widgets.interactive(draw, alpha=widgets.FloatSlider(
-        value=alpha, min=0.01, max=0.6, step=0.01, readout_format=".2f", description="alpha"))
-
-
 def step_size_state(alpha: float) -> dict:
     """The website's state for one learning rate: the iterates and the readout line."""
     path, view = step_size_path(alpha)
@@ -130,33 +114,28 @@ def step_size_state(alpha: float) -> dict:
             "text": _step_text(view)}
 
 
-def web_step_size(alpha: float = 0.45) -> LiveFigure:
-    """The live figure of :func:`plot_step_size` for every alpha in ``STEP_ALPHAS``."""
-    from bokeh.models import ColumnDataSource, Span
+_GRID = np.linspace(-6.0, 6.0, 121)
 
-    if alpha not in STEP_ALPHAS:
-        raise ValueError(f"alpha must be one of STEP_ALPHAS (0.01 ... 0.6), got {alpha!r}")
-    states = {str(i): step_size_state(a) for i, a in enumerate(STEP_ALPHAS)}
-    sources = {"iterates": ColumnDataSource(), "errors": ColumnDataSource()}
-    span = 6.0
-    grid = np.linspace(-span, span, 121)
-    fig_j = plain_figure(250, x_range=(-3.0, 3.0), y_range=(0, 0.5 * STEP_L * 3.0**2),
-                         x_axis_label="θ", y_axis_label="J(θ) = (L/2) θ²",
-                         title=f"iterates on J (L = {STEP_L:g}, θ₀ = {STEP_THETA0:g})")
-    fig_j.line(grid, 0.5 * STEP_L * grid**2, color="#999999", line_width=2)
-    fig_j.line("theta", "J", source=sources["iterates"], color="#d62728", line_width=1.5)
-    fig_j.scatter("theta", "J", source=sources["iterates"], color="#d62728", size=6)
-    fig_e = plain_figure(230, y_axis_type="log", y_range=(1e-12, 1e4), x_range=(-0.5, 20.5),
-                         x_axis_label="step k", y_axis_label="error |θₖ|",
-                         title="error per step (dashed: the start)")
-    fig_e.add_layout(Span(location=1.0, dimension="width", line_color="#555555", line_dash="dashed"))
-    fig_e.line("k", "err", source=sources["errors"], color="#1f77b4", line_width=1.5)
-    fig_e.scatter("k", "err", source=sources["errors"], color="#1f77b4", size=5)
-    slider = index_slider("learning rate α", [f"{a:.2f}" for a in STEP_ALPHAS],
-                          STEP_ALPHAS.index(alpha), "control-alpha")
-    group = Group([slider], states, str(STEP_ALPHAS.index(alpha)))
-    return explorer_figure([group], sources, [fig_j, fig_e], "step_size",
-                           f"live figure: {len(states)} precomputed learning rates (website only)")
+#: the step-size explorer, described once (gradlab.explorer)
+STEP_SIZE = Explorer(
+    name="step_size",
+    controls=(Control("alpha", "learning rate α", STEP_ALPHAS, 0.45, lab=(0.01, 0.6, 0.01),
+                      fmt=".2f"),),
+    groups=(Group(("alpha",), step_size_state),),
+    panels=(
+        Panel(250, "θ", "J(θ) = (L/2) θ²", title=f"iterates on J (L = {STEP_L:g}, θ₀ = {STEP_THETA0:g})",
+              x_range=(-3.0, 3.0), y_range=(0.0, 0.5 * STEP_L * 3.0**2), layers=(
+                  Layer("line", rounded(_GRID), rounded(0.5 * STEP_L * _GRID**2), color="#999999",
+                        width=2),
+                  Layer("line", "theta", "J", "iterates", color="#d62728"),
+                  Layer("scatter", "theta", "J", "iterates", color="#d62728", size=6))),
+        Panel(230, "step k", "error |θₖ|", title="error per step (dashed: the start)", y_log=True,
+              y_range=(1e-12, 1e4), x_range=(-0.5, STEP_STEPS + 0.5), layers=(
+                  Layer("hline", y=1.0, color="#555555", dash="dashed"),
+                  Layer("line", "k", "err", "errors", color="#1f77b4"),
+                  Layer("scatter", "k", "err", "errors", color="#1f77b4", size=5)))),
+    plot=plot_step_size,
+    summary="live figure: {n} precomputed learning rates (website only)")
 
 
 # ------------------------------------------------------------------ descent on a 2-D quadratic
@@ -230,37 +209,6 @@ def plot_descent(A: Any = DEFAULT_A, theta0: Any = DEFAULT_THETA0, alpha: float 
     return fig, view
 
 
-def explore_descent(A: Any = DEFAULT_A, steps: int = DEFAULT_STEPS,
-                    alpha: float = DEFAULT_ALPHA) -> Any:
-    """ipywidgets: sliders for alpha (up to 1.25 x 2/L) and the start point redraw plot_descent.
-
-    It opens at ``alpha`` (capped at 2/L), where the website's live figure opens by default."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    mat = as_curvature_matrix(A)
-    if mat.shape[0] != 2:
-        raise ValueError(f"A must be 2x2 for the explorer, got {mat.shape[0]}x{mat.shape[0]}")
-    steps = check_int("steps", steps, minimum=1, maximum=1000)
-    crit = critical_step(mat)
-    alpha = check_float("alpha", alpha, minimum=0.0, strict_min=True)
-
-    def draw(alpha: float, theta1: float, theta2: float) -> None:
-        plot_descent(mat, (theta1, theta2), alpha, steps)
-        plt.show()
-
-    return widgets.interactive(
-        draw,
-        alpha=widgets.FloatSlider(value=min(alpha, crit), min=0.01 * crit,
-                                  max=1.25 * crit, step=0.005 * crit, readout_format=".3f",
-                                  description="alpha"),
-        theta1=widgets.FloatSlider(value=DEFAULT_THETA0[0], min=-10.0, max=10.0, step=0.5,
-                                   description="theta1 start"),
-        theta2=widgets.FloatSlider(value=DEFAULT_THETA0[1], min=-10.0, max=10.0, step=0.5,
-                                   description="theta2 start"),
-    )
-
-
 def descent_state(alpha: float, A: Any = DEFAULT_A, theta0: Any = DEFAULT_THETA0,
                   steps: int = DEFAULT_STEPS) -> dict:
     """The website's state for one learning rate: path, losses and the readout line."""
@@ -277,33 +225,35 @@ def descent_state(alpha: float, A: Any = DEFAULT_A, theta0: Any = DEFAULT_THETA0
             "text": text}
 
 
-def web_descent(alpha: float = DEFAULT_ALPHA) -> LiveFigure:
-    """The live figure of :func:`plot_descent` (default A and start) for every alpha in
-    ``DESCENT_ALPHAS``."""
-    from bokeh.models import ColumnDataSource
+def _plot_descent_lab(alpha: float, theta1: float, theta2: float):
+    return plot_descent(DEFAULT_A, (theta1, theta2), alpha, DEFAULT_STEPS)
 
-    if alpha not in DESCENT_ALPHAS:
-        raise ValueError(f"alpha must be one of DESCENT_ALPHAS (0.005 ... 0.25), got {alpha!r}")
-    mat = as_curvature_matrix(DEFAULT_A)
-    states = {str(i): descent_state(a) for i, a in enumerate(DESCENT_ALPHAS)}
-    sources = {"path": ColumnDataSource(), "loss": ColumnDataSource()}
-    span = 1.2 * max(abs(v) for v in DEFAULT_THETA0)
-    fig_p = plain_figure(300, x_range=(-span, span), y_range=(-span / 2, span / 2),
-                         x_axis_label="θ₁", y_axis_label="θ₂",
-                         title="path over the contours of J")
-    top = float(losses(mat, np.array([DEFAULT_THETA0]))[0])
-    curves = _contours(mat, span, top)
-    fig_p.multi_line([list(c[0]) for c in curves], [list(c[1]) for c in curves],
-                     color="#aaaaaa", line_width=1)
-    fig_p.scatter([0.0], [0.0], marker="star", size=14, color="black")
-    fig_p.line("t1", "t2", source=sources["path"], color="#d62728", line_width=1.5)
-    fig_p.scatter("t1", "t2", source=sources["path"], color="#d62728", size=5)
-    fig_l = plain_figure(230, y_axis_type="log", x_axis_label="step k",
-                         y_axis_label="loss J(θₖ)", title="loss per step (log scale)")
-    fig_l.line("k", "J", source=sources["loss"], color="#1f77b4", line_width=1.5)
-    fig_l.scatter("k", "J", source=sources["loss"], color="#1f77b4", size=5)
-    slider = index_slider("learning rate α", [f"{a:.3f}" for a in DESCENT_ALPHAS],
-                          DESCENT_ALPHAS.index(alpha), "control-alpha")
-    group = Group([slider], states, str(DESCENT_ALPHAS.index(alpha)))
-    return explorer_figure([group], sources, [fig_p, fig_l], "descent",
-                           f"live figure: {len(states)} precomputed learning rates (website only)")
+
+_A = as_curvature_matrix(DEFAULT_A)
+_SPAN = 1.2 * max(abs(v) for v in DEFAULT_THETA0)
+_CURVES = _contours(_A, _SPAN, float(losses(_A, np.array([DEFAULT_THETA0]))[0]))
+_CRIT = critical_step(_A)
+
+#: the 2-D descent explorer, described once (gradlab.explorer); in JupyterLab the learning rate
+#: reaches 1.25 x 2/L and the start point moves too
+DESCENT = Explorer(
+    name="descent",
+    controls=(
+        Control("alpha", "learning rate α", DESCENT_ALPHAS, DEFAULT_ALPHA,
+                lab=(0.01 * _CRIT, 1.25 * _CRIT, 0.005 * _CRIT), fmt=".3f", lab_fmt=".3f"),
+        Control("theta1", "θ₁ start", (), DEFAULT_THETA0[0], lab=(-10.0, 10.0, 0.5), web=False),
+        Control("theta2", "θ₂ start", (), DEFAULT_THETA0[1], lab=(-10.0, 10.0, 0.5), web=False)),
+    groups=(Group(("alpha",), descent_state),),
+    panels=(
+        Panel(300, "θ₁", "θ₂", title="path over the contours of J", x_range=(-_SPAN, _SPAN),
+              y_range=(-_SPAN / 2, _SPAN / 2), layers=(
+                  Layer("lines", [rounded(c[0]) for c in _CURVES], [rounded(c[1]) for c in _CURVES],
+                        color="#aaaaaa", width=1),
+                  Layer("scatter", [0.0], [0.0], marker="star", size=14, color="black"),
+                  Layer("line", "t1", "t2", "path", color="#d62728"),
+                  Layer("scatter", "t1", "t2", "path", color="#d62728", size=5))),
+        Panel(230, "step k", "loss J(θₖ)", title="loss per step (log scale)", y_log=True, layers=(
+            Layer("line", "k", "J", "loss", color="#1f77b4"),
+            Layer("scatter", "k", "J", "loss", color="#1f77b4", size=5)))),
+    plot=_plot_descent_lab,
+    summary="live figure: {n} precomputed learning rates (website only)")

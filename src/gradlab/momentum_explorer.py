@@ -14,9 +14,10 @@ meet; above it the iterates oscillate with |z| = sqrt(beta). The best pair for t
 quadratic is alpha* = 4 / (sqrt(L) + sqrt(mu))^2, beta* = ((sqrt(kappa) - 1)/(sqrt(kappa) + 1))^2
 with rate sqrt(beta*) (Polyak 1964), against (kappa - 1)/(kappa + 1) for the best plain step.
 
-Like every explorer of the course it comes three ways: ``plot_momentum`` (matplotlib, and the
-numbers it shows), ``explore_momentum`` (ipywidgets) and ``web_momentum`` (the website's live
-figure, every slider position computed here in advance).
+The explorer is described once, ``MOMENTUM`` (gradlab.explorer): step size and momentum, the
+state function ``momentum_state`` and the panels; ``plot_momentum`` draws the matplotlib figure
+and returns the numbers it shows. ``explore_in_lab(MOMENTUM)`` is the JupyterLab form,
+``coursepages.webfig.web_figure(MOMENTUM)`` the website's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._validate import check_float, check_int
-from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
+from .explorer import Control, Explorer, Group, Layer, Panel, rounded
+from .notebook import readable
 
 #: the quadratic: a flat direction (mu) and a steep one (L), kappa = 50
 MU, L = 0.02, 1.0
@@ -147,27 +149,6 @@ def plot_momentum(alpha: float = START_ALPHA, beta: float = START_BETA):
     return fig, view
 
 
-def explore_momentum(alpha: float = START_ALPHA, beta: float = START_BETA) -> Any:
-    """ipywidgets: step size and momentum sliders redrawing :func:`plot_momentum`; they open
-    where the website's live figure opens."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    alpha = check_float("alpha", alpha, minimum=0.01, maximum=3.0)
-    beta = check_float("beta", beta, minimum=0.0, maximum=0.99)
-
-    def draw(alpha: float, beta: float) -> None:
-        plot_momentum(alpha, beta)
-        plt.show()
-
-    return widgets.interactive(
-        draw,
-        alpha=widgets.FloatSlider(value=alpha, min=0.01, max=3.0, step=0.01,
-                                  readout_format=".2f", description="alpha"),
-        beta=widgets.FloatSlider(value=beta, min=0.0, max=0.99, step=0.01,
-                                 readout_format=".2f", description="beta"))
-
-
 def momentum_state(alpha: float, beta: float) -> dict:
     """The website's state for one (alpha, beta): path, losses and the readout line."""
     path, loss, view = momentum_view(alpha, beta)
@@ -178,39 +159,27 @@ def momentum_state(alpha: float, beta: float) -> dict:
             "text": _text(view)}
 
 
-def web_momentum(alpha: float = START_ALPHA, beta: float = START_BETA) -> LiveFigure:
-    """The live figure of :func:`plot_momentum` for every alpha in ``MOMENTUM_ALPHAS`` and beta
-    in ``MOMENTUM_BETAS`` (one state per pair)."""
-    from bokeh.models import ColumnDataSource
+_T = np.linspace(0, 2 * np.pi, 121)
+_LEVELS = 0.5 * (MU * THETA0[0] ** 2 + L * THETA0[1] ** 2) * np.geomspace(1e-3, 1, 7)
 
-    if alpha not in MOMENTUM_ALPHAS:
-        raise ValueError(f"alpha must be one of MOMENTUM_ALPHAS {MOMENTUM_ALPHAS}, got {alpha!r}")
-    if beta not in MOMENTUM_BETAS:
-        raise ValueError(f"beta must be one of MOMENTUM_BETAS {MOMENTUM_BETAS}, got {beta!r}")
-    states = {f"{i}|{j}": momentum_state(a, b)
-              for i, a in enumerate(MOMENTUM_ALPHAS) for j, b in enumerate(MOMENTUM_BETAS)}
-    sources = {"path": ColumnDataSource(), "loss": ColumnDataSource()}
-    fig_p = plain_figure(260, x_range=(-1.5, 1.5), y_range=(-1.0, 1.0),
-                         x_axis_label="θ₁ (flat, μ = 0.02)", y_axis_label="θ₂ (steep, L = 1)",
-                         title="path over the contours of J")
-    t = np.linspace(0, 2 * np.pi, 121)
-    levels = 0.5 * (MU * THETA0[0] ** 2 + L * THETA0[1] ** 2) * np.geomspace(1e-3, 1, 7)
-    fig_p.multi_line([rounded(np.sqrt(2 * c / MU) * np.cos(t)) for c in levels],
-                     [rounded(np.sqrt(2 * c / L) * np.sin(t)) for c in levels],
-                     color="#aaaaaa", line_width=1)
-    fig_p.scatter([0.0], [0.0], marker="star", size=14, color="black")
-    fig_p.line("t1", "t2", source=sources["path"], color="#d62728", line_width=1.5)
-    fig_p.scatter("t1", "t2", source=sources["path"], color="#d62728", size=4)
-    fig_l = plain_figure(230, y_axis_type="log", y_range=(1e-12, 1e4), x_range=(-1, STEPS + 1),
-                         x_axis_label="step k", y_axis_label="loss J(θₖ)",
-                         title="loss per step (fixed log scale)")
-    fig_l.line("k", "J", source=sources["loss"], color="#1f77b4", line_width=1.5)
-    fig_l.scatter("k", "J", source=sources["loss"], color="#1f77b4", size=4)
-    s_alpha = index_slider("step size α", [f"{a:g}" for a in MOMENTUM_ALPHAS],
-                           MOMENTUM_ALPHAS.index(alpha), "control-alpha")
-    s_beta = index_slider("momentum β", [f"{b:g}" for b in MOMENTUM_BETAS],
-                          MOMENTUM_BETAS.index(beta), "control-beta")
-    start = f"{MOMENTUM_ALPHAS.index(alpha)}|{MOMENTUM_BETAS.index(beta)}"
-    group = Group([s_alpha, s_beta], states, start)
-    return explorer_figure([group], sources, [fig_p, fig_l], "momentum",
-                           f"live figure: {len(states)} precomputed (α, β) pairs (website only)")
+#: the momentum explorer, described once (gradlab.explorer)
+MOMENTUM = Explorer(
+    name="momentum",
+    controls=(Control("alpha", "step size α", MOMENTUM_ALPHAS, START_ALPHA, lab=(0.01, 3.0, 0.01)),
+              Control("beta", "momentum β", MOMENTUM_BETAS, START_BETA, lab=(0.0, 0.99, 0.01))),
+    groups=(Group(("alpha", "beta"), momentum_state),),
+    panels=(
+        Panel(260, "θ₁ (flat, μ = 0.02)", "θ₂ (steep, L = 1)", title="path over the contours of J",
+              x_range=(-1.5, 1.5), y_range=(-1.0, 1.0), layers=(
+                  Layer("lines", [rounded(np.sqrt(2 * c / MU) * np.cos(_T)) for c in _LEVELS],
+                        [rounded(np.sqrt(2 * c / L) * np.sin(_T)) for c in _LEVELS],
+                        color="#aaaaaa", width=1),
+                  Layer("scatter", [0.0], [0.0], marker="star", size=14, color="black"),
+                  Layer("line", "t1", "t2", "path", color="#d62728"),
+                  Layer("scatter", "t1", "t2", "path", color="#d62728", size=4))),
+        Panel(230, "step k", "loss J(θₖ)", title="loss per step (fixed log scale)", y_log=True,
+              y_range=(1e-12, 1e4), x_range=(-1, STEPS + 1), layers=(
+                  Layer("line", "k", "J", "loss", color="#1f77b4"),
+                  Layer("scatter", "k", "J", "loss", color="#1f77b4", size=4)))),
+    plot=plot_momentum,
+    summary="live figure: {n} precomputed (α, β) pairs (website only)")

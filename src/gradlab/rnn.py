@@ -18,7 +18,7 @@ Memory task. ``memory_task`` makes sequences whose first step carries one of ``n
 symbols (one-hot) and whose other T - 1 steps are blank (or random distractor symbols); the label
 is the first symbol. A model must carry it across T steps: chance accuracy is 1 / n_symbols.
 ``train_memory`` trains a cell + linear read-out on it (with an optimizer from
-:func:`gradlab.train.make_optimizer` and, optionally, :mod:`gradlab.clipping`'s norm clipping) and
+:func:`gradlab.optim.make_optimizer` and, optionally, :mod:`gradlab.clipping`'s norm clipping) and
 reports the test accuracy.
 """
 
@@ -31,7 +31,7 @@ from torch import nn
 
 from ._validate import check_choice, check_float, check_int
 from .clipping import clip_grads_by_norm_
-from .train import OPTIMIZERS, make_optimizer
+from .optim import OPTIMIZERS, make_optimizer
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -219,7 +219,7 @@ def train_memory(cell: str, T: int, *, hidden_size: int = 16, n_symbols: int = 4
     """Train ``cell`` (+ linear read-out) on fresh ``memory_task`` batches (blank steps 2..T).
 
     ``optimizer`` is one of ``gradlab.train.OPTIMIZERS`` ("sgd" is plain SGD, step = lr *
-    gradient), built by :func:`gradlab.train.make_optimizer`; ``clip`` (if given) rescales the
+    gradient), built by :func:`gradlab.optim.make_optimizer`; ``clip`` (if given) rescales the
     gradient to global norm at most ``clip`` before each step,
     g <- g * min(1, clip / ||g||) (:func:`gradlab.clipping.clip_grads_by_norm_`).
 

@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ._validate import check_choice, check_float, check_int
+from ._validate import check_float, check_int
 from .clipping import clip_grads_by_norm_
 from .data import Split
 from .monitor import NonFiniteError, TrainingMonitor
-
-OPTIMIZERS = ("sgd", "adam", "adagrad")
+from .optim import OPTIMIZERS, make_optimizer  # noqa: F401  (re-exported: gradlab.train.make_optimizer)
 
 
 @dataclass
@@ -66,26 +65,6 @@ def accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
         acc = float((model(X).argmax(dim=1) == y).double().mean())
     model.train(was_training)
     return acc
-
-
-def make_optimizer(model: nn.Module, name: str, lr: float, *, momentum: float = 0.0,
-                   weight_decay: float = 0.0) -> torch.optim.Optimizer:
-    """torch.optim.SGD / Adam / Adagrad over ``model.parameters()`` with the given settings.
-
-    The one optimizer factory of gradlab: every gradlab training loop builds its optimizer here.
-    """
-    name = check_choice("optimizer", name, OPTIMIZERS)
-    lr = check_float("lr", lr, minimum=0.0, strict_min=True)
-    momentum = check_float("momentum", momentum, minimum=0.0, maximum=1.0)
-    weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
-    params = model.parameters()
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    if momentum != 0.0:
-        raise ValueError(f"momentum applies to optimizer='sgd' only, got optimizer={name!r}")
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    return torch.optim.Adagrad(params, lr=lr, weight_decay=weight_decay)
 
 
 def train(model: nn.Module, data: Split, *, optimizer: str = "sgd", lr: float = 0.1,

@@ -6,21 +6,24 @@ Right panel: ||dh_t/dh_0||_2 for a tanh RNN h_t = tanh(W h_{t-1} + U x_t) with W
              (Q orthogonal, so sigma_max(W) = |scale|), next to the linear case
              ||W^t||_2 = |scale|^t.
 
-``plot_wT`` draws the figure and returns it with the numbers it shows; ``explore_wT`` wraps it in
-ipywidgets sliders; ``web_wT`` is the website's live figure (every slider position computed here
-in advance, gradlab.webfig).
+The explorer is described once, ``WT`` (gradlab.explorer): the w and s controls (and T in
+JupyterLab), two state functions (``scalar_state``, ``matrix_state``: each panel has its own
+control) and the panels. ``plot_wT`` draws the matplotlib figure and returns it with the numbers
+it shows; ``explore_in_lab(WT)`` is the JupyterLab form, ``coursepages.webfig.web_figure(WT)``
+the website's.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import torch
 
 from ._validate import check_float, check_int
+from .explorer import Control, Explorer, Group, Layer, Panel, positive, rounded
+from .notebook import readable
 from .recurrence import grad_closed_form
 from .rnn_jacobian import rnn_jacobian_norms, scaled_orthogonal
-from .webfig import Group, LiveFigure, explorer_figure, index_slider, plain_figure, readable, rounded
 
 _N, _M = 16, 4  # RNN width and input size of the explorer's network
 
@@ -64,12 +67,6 @@ class WTView(NamedTuple):
     tanh: float     # ||dh_T/dh_0||_2 of the tanh RNN
 
 
-def _positive(ts: list[float], values: list[float]) -> tuple[list[float], list[float]]:
-    """The points with a positive value (a log axis has no place for 0)."""
-    pairs = [(t, v) for t, v in zip(ts, values, strict=True) if v > 0]
-    return [t for t, _ in pairs], [v for _, v in pairs]
-
-
 def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     """Left: |dL/dw| = t |w|^(t-1) against t; right: ||dh_t/dh_0|| of the tanh RNN and s^t.
 
@@ -81,13 +78,13 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     c = wT_curves(w, T, scale)
     view = WTView(c.scalar[-1], c.linear[-1], c.tanh[-1])
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(6.8, 3.6))
-    ax1.semilogy(*_positive(c.t, c.scalar), "o-", markersize=3, label=f"w = {w:g}")
+    ax1.semilogy(*positive(c.t, c.scalar), "o-", markersize=3, label=f"w = {w:g}")
     ax1.semilogy(c.t, c.t, "--", color="gray", label="|w| = 1 (grows like t)")
     ax1.set_xlabel("number of steps t")
     ax1.set_ylabel(r"$|\mathrm{d}L/\mathrm{d}w| = t\,|w|^{t-1}$")
     ax1.set_title(f"scalar, w = {w:g}: {readable(view.grad)} at T = {T}")
-    ax2.semilogy(*_positive(c.t, c.linear), "--", label=r"linear $s^t$")
-    ax2.semilogy(*_positive(c.t, c.tanh), "o-", markersize=3, label="tanh RNN")
+    ax2.semilogy(*positive(c.t, c.linear), "--", label=r"linear $s^t$")
+    ax2.semilogy(*positive(c.t, c.tanh), "o-", markersize=3, label="tanh RNN")
     ax2.set_xlabel("number of steps t")
     ax2.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
     ax2.set_title(f"matrix W = sQ, s = {scale:g}")
@@ -98,89 +95,52 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     return fig, view
 
 
-#: the horizon of the website's live figure; the ipywidgets explorer opens at the same T
-WEB_T = 60
-
-
-def explore_wT(w: float = 2.0, T: int = WEB_T, scale: float = 1.0) -> Any:
-    """ipywidgets: sliders for w (-3..3), T (1..100) and the matrix scale s (0..5) redraw
-    :func:`plot_wT`. It opens where the website's live figure (:func:`web_wT`) opens."""
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-
-    w = check_float("w", w, minimum=-3.0, maximum=3.0)
-    T = check_int("T", T, minimum=1, maximum=100)
-    scale = check_float("scale", scale, minimum=0.0, maximum=5.0)
-
-    def show(w: float, T: int, scale: float) -> None:
-        plot_wT(w, T, scale)
-        plt.show()
-
-    return widgets.interactive(
-        show,
-        w=widgets.FloatSlider(value=w, min=-3.0, max=3.0, step=0.05, description="w"),
-        T=widgets.IntSlider(value=T, min=1, max=100, description="T"),
-        scale=widgets.FloatSlider(value=scale, min=0.0, max=5.0, step=0.05, description="scale s"),
-    )
-
-
-#: the website's grid: the curves for t = 1..WEB_T, w = -2, -1.9, ..., 2 and s = 0, 0.1, ..., 3
-WEB_WS = tuple(round(-2.0 + 0.1 * i, 1) for i in range(41))
-WEB_SCALES = tuple(round(0.1 * i, 1) for i in range(31))
+#: the horizon of the website's live figure, where the JupyterLab explorer's T opens too
+HORIZON = 60
+#: the website's positions: w = -2, -1.9, ..., 2 and matrix scales s = 0, 0.1, ..., 3
+W_VALUES = tuple(round(-2.0 + 0.1 * i, 1) for i in range(41))
+MATRIX_SCALES = tuple(round(0.1 * i, 1) for i in range(31))
 
 
 def scalar_state(w: float) -> dict:
     """The website's state of the scalar panel for one w."""
-    c = wT_curves(w, WEB_T, 1.0)
-    t, v = _positive(c.t, c.scalar)
+    c = wT_curves(w, HORIZON, 1.0)
+    t, v = positive(c.t, c.scalar)
     return {"data": {"scalar": {"t": t, "g": rounded(v)}},
-            "text": f"scalar, w = {w:g}: |dL/dw| = {readable(c.scalar[-1])} at T = {WEB_T}"}
+            "text": f"scalar, w = {w:g}: |dL/dw| = {readable(c.scalar[-1])} at T = {HORIZON}"}
 
 
 def matrix_state(scale: float) -> dict:
     """The website's state of the matrix panel for one scale s."""
-    c = wT_curves(1.0, WEB_T, scale)
-    t_lin, lin = _positive(c.t, c.linear)
-    t_tanh, tanh = _positive(c.t, c.tanh)
+    c = wT_curves(1.0, HORIZON, scale)
+    t_lin, lin = positive(c.t, c.linear)
+    t_tanh, tanh = positive(c.t, c.tanh)
     return {"data": {"linear": {"t": t_lin, "g": rounded(lin)},
                      "tanh": {"t": t_tanh, "g": rounded(tanh)}},
-            "text": (f"matrix W = sQ, s = {scale:g}: at T = {WEB_T}, linear sᵀ = "
+            "text": (f"matrix W = sQ, s = {scale:g}: at T = {HORIZON}, linear sᵀ = "
                      f"{readable(c.linear[-1])}, tanh RNN {readable(c.tanh[-1])}")}
 
 
-def web_wT(w: float = 2.0, scale: float = 1.0) -> LiveFigure:
-    """The live figure of :func:`plot_wT` with T = WEB_T for every w in ``WEB_WS`` and s in
-    ``WEB_SCALES`` (the two panels have their own slider)."""
-    from bokeh.models import ColumnDataSource
+_TS = [float(t) for t in range(1, HORIZON + 1)]
 
-    if w not in WEB_WS:
-        raise ValueError(f"w must be one of WEB_WS (-2, -1.9, ..., 2), got {w!r}")
-    if scale not in WEB_SCALES:
-        raise ValueError(f"scale must be one of WEB_SCALES (0, 0.1, ..., 3), got {scale!r}")
-    sources = {"scalar": ColumnDataSource(), "linear": ColumnDataSource(),
-               "tanh": ColumnDataSource()}
-    ts = [float(t) for t in range(1, WEB_T + 1)]
-    fig_s = plain_figure(270, y_axis_type="log", y_range=(1e-12, 1e20), x_range=(0, WEB_T + 1),
-                         x_axis_label="number of steps t", y_axis_label="|dL/dw| = t·|w|ᵗ⁻¹",
-                         title="scalar (dashed: |w| = 1)")
-    fig_s.line(ts, ts, color="#888888", line_dash="dashed", line_width=1.5)
-    fig_s.line("t", "g", source=sources["scalar"], color="#1f77b4", line_width=2)
-    fig_s.scatter("t", "g", source=sources["scalar"], color="#1f77b4", size=4)
-    fig_m = plain_figure(270, y_axis_type="log", y_range=(1e-20, 1e30), x_range=(0, WEB_T + 1),
-                         x_axis_label="number of steps t", y_axis_label="‖∂hₜ/∂h₀‖₂",
-                         title="tanh RNN, W = sQ (dashed: sᵗ)")
-    fig_m.line("t", "g", source=sources["linear"], color="#888888", line_dash="dashed",
-               line_width=2)
-    fig_m.line("t", "g", source=sources["tanh"], color="#ff7f0e", line_width=2)
-    fig_m.scatter("t", "g", source=sources["tanh"], color="#ff7f0e", size=4)
-    w_slider = index_slider("w (scalar recurrence)", [f"{v:g}" for v in WEB_WS],
-                            WEB_WS.index(w), "control-w")
-    s_slider = index_slider("matrix scale s", [f"{v:g}" for v in WEB_SCALES],
-                            WEB_SCALES.index(scale), "control-scale")
-    groups = [Group([w_slider], {str(i): scalar_state(v) for i, v in enumerate(WEB_WS)},
-                    str(WEB_WS.index(w))),
-              Group([s_slider], {str(i): matrix_state(v) for i, v in enumerate(WEB_SCALES)},
-                    str(WEB_SCALES.index(scale)))]
-    n = len(WEB_WS) + len(WEB_SCALES)
-    return explorer_figure(groups, sources, [fig_s, fig_m], "wt",
-                           f"live figure: {n} precomputed curves (website only)")
+#: the w^T explorer, described once (gradlab.explorer): w drives the scalar panel, s the matrix one
+WT = Explorer(
+    name="wt",
+    controls=(
+        Control("w", "w (scalar recurrence)", W_VALUES, 2.0, lab=(-3.0, 3.0, 0.05)),
+        Control("T", "T (steps)", (), HORIZON, lab=(1, 100, 1), web=False),
+        Control("scale", "matrix scale s", MATRIX_SCALES, 1.0, lab=(0.0, 5.0, 0.05))),
+    groups=(Group(("w",), scalar_state), Group(("scale",), matrix_state)),
+    panels=(
+        Panel(270, "number of steps t", "|dL/dw| = t·|w|ᵗ⁻¹", title="scalar (dashed: |w| = 1)",
+              y_log=True, y_range=(1e-12, 1e20), x_range=(0, HORIZON + 1), layers=(
+                  Layer("line", _TS, _TS, color="#888888", dash="dashed"),
+                  Layer("line", "t", "g", "scalar", color="#1f77b4", width=2),
+                  Layer("scatter", "t", "g", "scalar", color="#1f77b4", size=4))),
+        Panel(270, "number of steps t", "‖∂hₜ/∂h₀‖₂", title="tanh RNN, W = sQ (dashed: sᵗ)",
+              y_log=True, y_range=(1e-20, 1e30), x_range=(0, HORIZON + 1), layers=(
+                  Layer("line", "t", "g", "linear", color="#888888", dash="dashed", width=2),
+                  Layer("line", "t", "g", "tanh", color="#ff7f0e", width=2),
+                  Layer("scatter", "t", "g", "tanh", color="#ff7f0e", size=4)))),
+    plot=plot_wT,
+    summary="live figure: {n} precomputed curves (website only)")

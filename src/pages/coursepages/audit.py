@@ -1,8 +1,8 @@
 """The fact check of the source documents (the fact-check chapter): read them, list their
 sections, run their code.
 
-The documents and the audit ship with the package (``gradlab/data/documents/*.txt`` and
-``gradlab/data/audit.yaml``), so the fact check runs wherever gradlab is installed. The audit is
+The documents and the audit ship with the pages package (``coursepages/data/documents/*.txt`` and
+``coursepages/data/audit.yaml``), so the fact check runs wherever it is installed. The audit is
 data: one record per claim,
 
     id: "003-07"        document: "003_....txt"     section: a heading of that document
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ._validate import check_choice, check_float, check_int
+from gradlab._validate import check_choice, check_float, check_int
 
 VERDICTS = ("correct", "wrong", "misleading", "not testable")
 FIELDS = ("id", "document", "section", "where", "claim", "verdict", "why")
@@ -42,17 +42,17 @@ _NUMBERED_HEADING = re.compile(r"^\s*(\d+(?:\.\d+)*\.\s+\S.*?)\s*$")
 
 
 def data_dir() -> Path:
-    """Folder of gradlab's package data (the documents and the audit), wherever gradlab is installed."""
-    return Path(str(resources.files("gradlab") / "data"))
+    """Folder of the package data (the documents and the audit), wherever coursepages is installed."""
+    return Path(str(resources.files("coursepages") / "data"))
 
 
 def audit_file() -> Path:
-    """The audit shipped with gradlab: ``gradlab/data/audit.yaml``."""
+    """The audit shipped with coursepages: ``coursepages/data/audit.yaml``."""
     return data_dir() / "audit.yaml"
 
 
 def seeds_dir() -> Path:
-    """Folder of the source documents: $GRADLAB_SEEDS, else gradlab's ``data/documents/``."""
+    """Folder of the source documents: $GRADLAB_SEEDS, else ``coursepages/data/documents/``."""
     env = os.environ.get("GRADLAB_SEEDS")
     path = Path(env) if env else data_dir() / "documents"
     if not path.is_dir():
@@ -137,7 +137,7 @@ def code_blocks(text: str) -> list[str]:
 
 
 def load_audit(path: str | Path | None = None) -> list[dict]:
-    """Read the audit YAML (default: the one shipped with gradlab, ``audit_file()``) and check every
+    """Read the audit YAML (default: the one shipped with coursepages, ``audit_file()``) and check every
     record: all FIELDS present, a known verdict, unique ids."""
     import yaml
 

@@ -32,9 +32,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._validate import check_float, check_int
-from .data import load_digits_split
-from .nets import init_std
+from gradlab._validate import check_float, check_int
+from gradlab.data import load_digits_split
+from gradlab.nets import init_std
 
 # the two networks: label -> (activation, init)
 NETWORKS = {"sigmoid, Xavier": ("sigmoid", "xavier"), "ReLU, He": ("relu", "he")}

@@ -1,16 +1,20 @@
 """Live figures on the website: Bokeh plots whose controls swap states computed in advance.
 
 The course site has no Python kernel, so an explorer there cannot recompute anything. Instead the
-notebook cell computes every state the controls can reach (with the same gradlab functions as the
-ipywidgets version) and hands them to Bokeh; a control's small CustomJS callback only picks the
-precomputed state and puts it into the plot's data source. Bokeh draws; nothing is plotted by hand.
+notebook cell computes every state the controls can reach (with the state functions of the
+explorer's one description, gradlab.explorer, whose controls the ipywidgets form uses too) and
+hands them to Bokeh; a control's small CustomJS callback only picks the precomputed state and
+puts it into the plot's data source. Bokeh draws; nothing is plotted by hand.
 
 What this module does:
 
+- :func:`web_figure` is the website's form of an explorer: its controls (a slider over the
+  website's positions, buttons for a choice), its panels, every state, opening at the controls'
+  start like the JupyterLab form.
 - :func:`live_html` turns a Bokeh layout into the HTML a notebook cell displays (``LiveFigure``).
   Bokeh's random document and element ids are replaced by ids derived from ``name``, and floats
-  are rounded to ``DIGITS`` significant digits by the callers, so a second run of the notebook
-  stores the same text (nbval compares it).
+  are rounded to ``gradlab.explorer.DIGITS`` significant digits by the state functions, so a
+  second run of the notebook stores the same text (nbval compares it).
 - The site build (``_ext/site_assets.py``, a Sphinx extension outside this package) copies
   BokehJS from the installed bokeh package into ``_static/bokeh/`` and loads it only on pages
   that contain a live figure.
@@ -22,23 +26,11 @@ import json
 import re
 from typing import Any, NamedTuple
 
-from .notebook import readable  # noqa: F401  (the explorers' headlines use the book's one format)
-
-#: significant digits kept in precomputed states (enough for any figure; stable across CPUs)
-DIGITS = 6
+from gradlab.explorer import Explorer, Layer, Panel
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _MODEL_ID = re.compile(r'"(p\d{4,})"')
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
-
-
-def rounded(values: Any, digits: int = DIGITS) -> list[float]:
-    """A list of floats rounded to ``digits`` significant digits (NaN and inf kept)."""
-    out = []
-    for v in values:
-        v = float(v)
-        out.append(float(f"{v:.{digits}g}") if v == v and abs(v) != float("inf") else v)
-    return out
 
 
 def live_html(layout: Any, name: str) -> str:
@@ -154,7 +146,7 @@ SLIDER_A11Y_JS = """<script>
 </script>"""
 
 
-class Group(NamedTuple):
+class LiveGroup(NamedTuple):
     """Controls that act together, every combination of their positions, and the first one.
 
     ``states`` maps a key (the controls' positions joined by "|") to ``{"data": {source name:
@@ -166,7 +158,7 @@ class Group(NamedTuple):
     start: str
 
 
-def explorer_figure(groups: list[Group], sources: dict[str, Any], figures: list[Any], name: str,
+def explorer_figure(groups: list[LiveGroup], sources: dict[str, Any], figures: list[Any], name: str,
                     summary: str) -> LiveFigure:
     """Assemble a live explorer: the controls, a readout line, then the figures.
 
@@ -225,3 +217,81 @@ def plain_figure(height: int, **kwargs: Any) -> Any:
             axis.minor_tick_line_color = None
     fig.title.text_font_size = "14px"
     return fig
+
+
+def _panel(panel: Panel, sources: dict[str, Any]) -> Any:
+    """The Bokeh figure of one panel of an explorer's description."""
+    from bokeh.models import Legend, LegendItem, Span
+
+    kwargs = {"x_axis_label": panel.x_label, "y_axis_label": panel.y_label}
+    for key, value in (("title", panel.title), ("x_range", panel.x_range), ("y_range", panel.y_range)):
+        if value is not None:
+            kwargs[key] = value
+    if panel.x_log:
+        kwargs["x_axis_type"] = "log"
+    if panel.y_log:
+        kwargs["y_axis_type"] = "log"
+    fig = plain_figure(panel.height, **kwargs)
+    legend: dict[str, list] = {}
+    for layer in panel.layers:
+        renderer = _draw(fig, layer, sources)
+        if layer.label is not None and renderer is not None:
+            legend.setdefault(layer.label, []).append(renderer)
+        elif layer.kind == "hline":
+            fig.add_layout(Span(location=layer.y, dimension="width", line_color=layer.color,
+                                line_dash=layer.dash))
+    if legend:
+        fig.add_layout(Legend(items=[LegendItem(label=k, renderers=v) for k, v in legend.items()],
+                              orientation="horizontal", label_text_font_size="13px"), "below")
+    return fig
+
+
+def _draw(fig: Any, layer: Layer, sources: dict[str, Any]) -> Any:
+    if layer.kind == "hline":
+        return None
+    if layer.kind not in ("line", "scatter", "lines"):
+        raise ValueError(f"layer kind must be line, scatter, lines or hline, got {layer.kind!r}")
+    xy: tuple = (layer.x, layer.y)
+    extra: dict[str, Any] = {"color": layer.color}
+    if layer.source is not None:
+        extra["source"] = sources[layer.source]
+    if layer.kind == "scatter":
+        return fig.scatter(*xy, size=layer.size, marker=layer.marker, **extra)
+    extra["line_width"] = layer.width
+    if layer.dash != "solid":
+        extra["line_dash"] = layer.dash
+    return (fig.multi_line if layer.kind == "lines" else fig.line)(*xy, **extra)
+
+
+def web_figure(explorer: Explorer, **start: Any) -> LiveFigure:
+    """The website's form of ``explorer``: every combination of its controls' website positions
+    computed in advance, opening at the controls' start (or at ``start``: positions the website
+    offers; a bad one is refused naming its control). The groups are kept as ``.groups``."""
+    from bokeh.models import ColumnDataSource, RadioButtonGroup
+
+    if not isinstance(explorer, Explorer):
+        raise TypeError(f"explorer must be a gradlab.explorer.Explorer, got {type(explorer).__name__}")
+    web = {c.name: c for c in explorer.controls if c.web}
+    unknown = set(start) - set(web)
+    if unknown:
+        raise ValueError(f"unknown control(s) {sorted(unknown)} for the website's {explorer.name!r}; "
+                         f"its controls are {sorted(web)}")
+    values = {name: c.check_web(start[name]) if name in start else c.start for name, c in web.items()}
+    names = {layer.source for panel in explorer.panels for layer in panel.layers if layer.source}
+    sources = {name: ColumnDataSource() for name in sorted(names)}
+    groups = []
+    for group in explorer.groups:
+        controls = []
+        for name in group.controls:
+            c = web[name]
+            index = c.values.index(values[name])
+            if c.choice:
+                controls.append(RadioButtonGroup(labels=list(c.values), active=index,
+                                                 name=f"control-{name}"))
+            else:
+                controls.append(index_slider(c.label, c.labels(), index, f"control-{name}"))
+        states = {key: group.state(**setting) for key, setting in explorer.settings(group)}
+        groups.append(LiveGroup(controls, states, explorer.key(group, values)))
+    figures = [_panel(panel, sources) for panel in explorer.panels]
+    return explorer_figure(groups, sources, figures, explorer.name,
+                           explorer.summary.format(n=explorer.n_states()))

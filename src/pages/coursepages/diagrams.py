@@ -30,7 +30,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from ._validate import check_choice, check_float
+from gradlab._validate import check_choice, check_float
 
 WIDTH = 6.8  # inches of drawing space (data units), the book's column
 SHRINK = 0.8  # the saved figure is SHRINK * WIDTH wide: text is 1/SHRINK larger on the page
@@ -229,7 +229,7 @@ def clipping_geometry(gradient: Sequence[float] = (2.4, 0.8),
     """
     import torch
 
-    from .clipping import clip_by_norm, clip_by_value
+    from gradlab.clipping import clip_by_norm, clip_by_value
 
     g = torch.tensor(_check_vector2("gradient", gradient), dtype=torch.float64)
     c = check_float("threshold", threshold, minimum=0.0, strict_min=True)
@@ -305,7 +305,7 @@ def svg_text(name: str) -> str:
     with mpl.rc_context(STYLE):
         fig = DIAGRAMS[name]()
         buf = io.StringIO()
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "gradlab.diagrams"})
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "coursepages.diagrams"})
     return buf.getvalue()
 
 
