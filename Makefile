@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.requirements-installed
 .PHONY: help venv install-env book test test-fast test-portable outputs bench lab homework grade secret variants nbgrader-venv nbgrader-check site-check fonts lint clean
 
 help:
-	@echo "make book        build the website into _build/html (executes every notebook)"
+	@echo "make book        build the website into _build/html: English, and ru/ zh/ bn/ editions (executes every notebook once)"
 	@echo "make test        run every test: gradlab unit/property tests, structure tests, nbval"
 	@echo "make test-fast   only the tests under tests/ (no notebook runs): about a minute"
 	@echo "make test-portable   nbval over every notebook with torch's portable CPU kernels"
@@ -42,10 +42,7 @@ install-env:
 	@echo $(REQ_HASH) > $(STAMP)
 
 book: venv
-	$(BIN)/jupyter-book build . -W -n --keep-going
-	$(BIN)/python tools/fetch_widget_js.py --into _build/html
-	@echo
-	@echo "Open this page in a browser: file://$(CURDIR)/_build/html/index.html"
+	$(BIN)/python tools/build_site.py
 
 test: venv
 	$(BIN)/pytest

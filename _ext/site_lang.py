@@ -40,6 +40,7 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.search.en import SearchEnglish
+from sphinx.search.ru import SearchRussian
 
 LANGS = ("ru", "zh", "bn")
 
@@ -115,6 +116,31 @@ class SearchEnglishMultiscript(SearchEnglish):
         return split_words(input)
 
 
+class SearchRussianMultiscript(SearchRussian):
+    """The Russian edition: Russian stemming, the same splitting of every script."""
+
+    js_splitter_code = JS_SPLITTER
+
+    def split(self, input: str) -> list[str]:
+        return split_words(input)
+
+
+class SearchChineseBigrams(SearchEnglishMultiscript):
+    """The Chinese edition: Chinese as overlapping character pairs (no dictionary), English words
+    stemmed as on the English site (code names, ReLU, Adam)."""
+
+    lang = "zh"
+    language_name = "Chinese"
+
+
+class SearchBengali(SearchEnglishMultiscript):
+    """The Bengali edition: words keep their vowel signs and virama (no Bengali stemmer exists in
+    Sphinx); English words stemmed as on the English site."""
+
+    lang = "bn"
+    language_name = "Bengali"
+
+
 # ---------------------------------------------------------------------------------------------
 # lang attributes
 
@@ -152,6 +178,51 @@ def page_context(app: Sphinx, pagename: str, templatename: str, context: dict, d
         context["language"] = lang
     if "body" in context:
         context["body"] = add_block_lang(context["body"])
+        if pagename in app.env.found_docs:
+            context["body"] = edition_switch(app, pagename) + context["body"]
+            context["metatags"] = context.get("metatags", "") + edition_links(app, pagename)
+
+
+# ---------------------------------------------------------------------------------------------
+# editions: the English site at the root, each translation (tools/i18n.py build) in <lang>/;
+# every page links to the same page in the other editions
+
+EDITIONS = {"en": "English", "ru": "Русский", "zh": "中文", "bn": "বাংলা"}
+
+
+def edition_of(app: Sphinx) -> str:
+    root = app.config.edition_root.strip("/")
+    if root and root not in LANGS:
+        raise ValueError(f"edition_root must be '' or one of {[f'{x}/' for x in LANGS]}, not {root!r}")
+    return root or "en"
+
+
+def edition_href(app: Sphinx, pagename: str, target: str) -> str:
+    """The relative address of `pagename` in edition `target`, from `pagename` in this edition."""
+    up = "../" * pagename.count("/") + ("../" if edition_of(app) != "en" else "")
+    return up + ("" if target == "en" else f"{target}/") + pagename + ".html"
+
+
+def edition_switch(app: Sphinx, pagename: str) -> str:
+    if not app.config.edition_links:
+        return ""
+    here = edition_of(app)
+    items = []
+    for code, name in EDITIONS.items():
+        if code == here:
+            items.append(f'<li><span aria-current="page" lang="{code}">{name}</span></li>')
+        else:
+            items.append(f'<li><a href="{edition_href(app, pagename, code)}" hreflang="{code}" '
+                         f'lang="{code}">{name}</a></li>')
+    return ('<nav class="edition-switch" aria-label="Language / Язык / 语言 / ভাষা"><ul>'
+            + "".join(items) + "</ul></nav>\n")
+
+
+def edition_links(app: Sphinx, pagename: str) -> str:
+    if not app.config.edition_links:
+        return ""
+    return "".join(f'<link rel="alternate" hreflang="{code}" href="{edition_href(app, pagename, code)}"/>\n'
+                   for code in EDITIONS if code != edition_of(app))
 
 
 # The site's own words (navigation, page-contents label, previous/next, footer) are English on
@@ -199,7 +270,7 @@ def title_lang(app: Sphinx, exception) -> None:
         text = path.read_text(encoding="utf-8")
         new = pattern.sub(repl, text)
         page_lang = PAGE_LANG.search(new)
-        if page_lang and page_lang.group(1) in LANGS:
+        if page_lang and page_lang.group(1) in LANGS and edition_of(app) == "en":
             new = mark_chrome(new)
         if new != text:
             path.write_text(new, encoding="utf-8")
@@ -245,7 +316,12 @@ def use_search_scorer(app: Sphinx, config) -> None:
 
 
 def setup(app: Sphinx) -> dict:
-    app.add_search_language(SearchEnglishMultiscript)
+    for search in (SearchEnglishMultiscript, SearchRussianMultiscript, SearchChineseBigrams,
+                   SearchBengali):
+        app.add_search_language(search)
+    # '' for the English site at the root; 'ru/', 'zh/', 'bn/' for an edition (tools/i18n.py)
+    app.add_config_value("edition_root", "", "html", types=[str])
+    app.add_config_value("edition_links", True, "html", types=[bool])
     app.connect("config-inited", use_search_scorer)
     app.connect("env-updated", check_front_matter)
     app.connect("html-page-context", page_context)

@@ -47,10 +47,8 @@ LANGS = ("ru", "zh", "bn")
 #: the language code Sphinx and the theme know (their own words: "Search", "Contents", ...)
 SPHINX_LANGUAGE = {"ru": "ru", "zh": "zh_CN", "bn": "bn"}
 POT_DIR = ROOT / "_build" / "gettext"
-#: the English pages that are not translated: the hand-kept translations of the exam sheet are
-#: replaced by the catalogs, and the bibliography is generated
-SKIP_PAGES = {"book/references", "book/appendix/exam_sheet_ru", "book/appendix/exam_sheet_zh",
-              "book/appendix/exam_sheet_bn"}
+#: the English page that has nothing to translate: the bibliography is generated
+SKIP_PAGES = {"book/references"}
 
 # ---------------------------------------------------------------------------------------------
 # what a translation must keep
@@ -341,7 +339,9 @@ def book_config(out: Path, overrides: dict) -> Path:
         config["sphinx"]["local_extensions"][name] = str(ROOT / folder)
     for key, value in overrides.items():
         section, _, name = key.partition(".")
-        if section == "sphinx":
+        if not name:
+            config[section] = value
+        elif section == "sphinx":
             config["sphinx"]["config"][name] = value
         else:
             config.setdefault(section, {})[name] = value
@@ -367,23 +367,55 @@ def run_sphinx(builder: str, out: Path, settings: dict[str, str]) -> None:
         sys.exit(f"sphinx-build -b {builder} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def build(lang: str, cache: Path, out: Path) -> None:
-    """One translated edition, from the English build's execution cache, warnings as errors."""
+#: the book's title (_config.yml) is the root page's title: its translation names the edition
+TITLE_SOURCE = "Vanishing and exploding gradients"
+
+
+def edition_words(lang: str) -> dict[str, str]:
+    """The root page's translations: they hold the book's title and the part captions."""
+    path = po_path(lang, "book/intro")
+    if not path.exists():
+        return {}
+    return {m.id: m.string for m in read_catalog(path, lang)
+            if m.id and m.string and not m.fuzzy}
+
+
+def translated_toc(words: dict[str, str], out: Path) -> Path:
+    """_toc.yml with its part captions translated (the sidebar shows them, outside any page)."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    for part in toc.get("parts", []):
+        if "caption" in part:
+            part["caption"] = words.get(part["caption"], part["caption"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return out
+
+
+def build(lang: str, cache: Path | None, out: Path) -> None:
+    """One translated edition, from the English build's execution cache, warnings as errors.
+
+    cache None: from the notebooks' stored outputs instead (a quick look while translating).
+    """
     work = ROOT / "_build" / "i18n" / lang
     if work.exists():
         shutil.rmtree(work)
     locales = compiled_locales(lang, work / "locales")
+    words = edition_words(lang)
+    toc = translated_toc(words, work / "_toc.yml")
     config = book_config(work, {
-        "execute.execute_notebooks": "cache",
-        "execute.cache": str(cache),
+        "title": words.get(TITLE_SOURCE, TITLE_SOURCE),
+        "execute.execute_notebooks": "cache" if cache else "off",
+        "execute.cache": str(cache or ""),
         "sphinx.language": SPHINX_LANGUAGE[lang],
         "sphinx.locale_dirs": [str(locales)],
         "sphinx.gettext_compact": False,
         "sphinx.edition_root": f"{lang}/",
     })
     jb = Path(sys.executable).with_name("jupyter-book")
-    subprocess.run([str(jb), "build", str(ROOT), "--config", str(config), "--path-output",
-                    str(work), "-W", "-n", "--keep-going", "-q"], check=True)
+    subprocess.run([str(jb), "build", str(ROOT), "--config", str(config), "--toc", str(toc),
+                    "--path-output", str(work), "-W", "-n", "--keep-going", "-q"], check=True)
     if out.exists():
         shutil.rmtree(out)
     shutil.move(work / "_build" / "html", out)
@@ -408,6 +440,8 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("langs", nargs="+", choices=LANGS)
     p_build.add_argument("--cache", type=Path, default=ROOT / "_build" / ".jupyter_cache")
     p_build.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
+    p_build.add_argument("--stored", action="store_true",
+                         help="use the notebooks' stored outputs, not the English build's cache")
     args = parser.parse_args(argv)
 
     if args.command == "extract":
@@ -434,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(stats(), indent=1))
     elif args.command == "build":
         for lang in args.langs:
-            build(lang, args.cache, args.html / lang)
+            build(lang, None if args.stored else args.cache, args.html / lang)
     return 0
 
 

@@ -89,14 +89,50 @@ def page_files() -> list[Path]:
                   and ".ipynb_checkpoints" not in p.parts and "_build" not in p.parts)
 
 
+#: the translated editions (tools/i18n.py): the course's catalogs, and the words of Sphinx, the
+#: theme and the extensions in those languages ("Search", "Contents", "Exercise")
+EDITION_LOCALES = ("ru", "zh_CN", "bn")
+CHROME_PACKAGES = ("sphinx", "sphinx_book_theme", "pydata_sphinx_theme", "sphinx_exercise",
+                   "sphinx_design", "myst_nb", "sphinx_togglebutton", "sphinx_copybutton")
+
+
+def catalog_texts() -> list[tuple[str, str]]:
+    """(name, text) of every translated message the editions show."""
+    import importlib.util
+
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    out = []
+    for path in sorted((ROOT / "locales").rglob("*.po")):
+        with path.open("rb") as handle:
+            text = "\n".join(str(m.string) for m in read_po(handle) if m.string)
+        out.append((path.relative_to(ROOT).as_posix(), text))
+    for package in CHROME_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        base = Path(next(iter(spec.submodule_search_locations)))
+        for locale in EDITION_LOCALES:
+            for path in sorted(base.rglob(f"{locale}/LC_MESSAGES/*.mo")):
+                with path.open("rb") as handle:
+                    catalog = read_mo(handle)
+                text = "\n".join(m.string if isinstance(m.string, str) else "\n".join(m.string)
+                                 for m in catalog if m.string)
+                out.append((f"{package}: {locale}", text))
+    return out
+
+
 def used_characters() -> dict[str, dict[str, list[str]]]:
     """script name -> character -> the page files (relative paths) that use it."""
     used: dict[str, dict[str, list[str]]] = {s.name: {} for s in SCRIPTS}
+    sources = []
     for path in page_files():
         text = path.read_text(encoding="utf-8")
         if path.suffix == ".ipynb":
             text = "\n".join(strings_of(json.loads(text)))
-        rel = path.relative_to(ROOT).as_posix()
+        sources.append((path.relative_to(ROOT).as_posix(), text))
+    for rel, text in sources + catalog_texts():
         for char in set(text):
             for script in SCRIPTS:
                 if script.owns(char):

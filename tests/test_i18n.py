@@ -1,0 +1,100 @@
+"""The Russian, Chinese and Bengali editions (tools/i18n.py): complete, and faithful in markup.
+
+Every message of every English page has a translation in each language that is not stale, and
+keeps every glued number, cross-reference, citation, formula, code name, link and digit of the
+English. These tests fail when the English changes and the catalogs were not updated with it
+(`python tools/i18n.py extract` marks the changed messages stale).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import i18n  # noqa: E402
+
+GD = "book/gradient_descent/gradient_descent"
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_page_is_translated_and_keeps_its_markup(lang):
+    findings = i18n.check([lang])
+    assert not findings, f"{len(findings)} problems in the {lang} catalogs, e.g.:\n" + "\n".join(
+        str(f) for f in findings[:15])
+
+
+def test_every_edition_has_every_page():
+    english = set(i18n.english_pages())
+    assert "book/intro" in english and GD in english
+    for lang in i18n.LANGS:
+        assert set(i18n.pages(lang)) == english, lang
+
+
+def _catalog(tmp_path, msgid, msgstr, fuzzy=False):
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="ru")
+    catalog.add(msgid, msgstr, flags=["fuzzy"] if fuzzy else [])
+    base = tmp_path / "ru" / "LC_MESSAGES"
+    i18n.write_catalog(catalog, base / f"{GD}.po")
+    return base
+
+
+@pytest.mark.parametrize("msgstr, fuzzy, says", [
+    ("", False, "not translated"),
+    ("Шаг {glue:text}`ch1_L:g` и {numref}`fig-x`.", True, "stale"),
+    ("Шаг и {numref}`fig-x`.", False, "drops role {glue:text}`ch1_L:g`"),
+    ("Шаг {glue:text}`ch1_crit:g` и {numref}`fig-x`.", False, "drops role {glue:text}`ch1_L:g`"),
+    ("Шаг {glue:text}`ch1_L:g` и {numref}`fig-y`.", False, "drops role {numref}`fig-x`"),
+])
+def test_the_check_fails_on_a_missing_stale_or_broken_translation(tmp_path, monkeypatch, msgstr,
+                                                                   fuzzy, says):
+    english = "A step {glue:text}`ch1_L:g` and {numref}`fig-x`."
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    _catalog(tmp_path, english, msgstr, fuzzy)
+    findings = [f.text for f in i18n.check(["ru"], templates={GD: Path("x")})]
+    assert any(says in f for f in findings), findings
+
+
+def test_a_faithful_translation_passes(tmp_path, monkeypatch):
+    english = "For $L = 2$ the step {glue:text}`ch1_L:g` of `gradlab.descent` is {doc}`here <../a/b>`, 20 steps."
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    _catalog(tmp_path, english, "При $L = 2$ шаг {glue:text}`ch1_L:g` из `gradlab.descent` — "
+             "{doc}`здесь <../a/b>`, 20 шагов.")
+    assert i18n.check(["ru"], templates={GD: Path("x")}) == []
+
+
+@pytest.mark.parametrize("english, translation, problem", [
+    ("Error $e_k$ after 20 steps.", "Ошибка после 20 шагов.", "drops math $e_k$"),
+    ("Error after 20 steps.", "Ошибка после 21 шага.", "drops number 20"),
+    ("See `gradlab.nets`.", "См. `gradlab.сети`.", "drops code `gradlab.nets`"),
+    ("See [the docs](https://pytorch.org).", "См. [документацию](https://example.org).",
+     "drops link https://pytorch.org"),
+    ("Not translated at all.", "Not translated at all.", "is the English text unchanged"),
+])
+def test_problems_names_what_was_lost(english, translation, problem):
+    assert problem in i18n.problems(english, translation)
+
+
+def test_messages_with_nothing_to_translate():
+    assert not i18n.needs_translation("Градиентный взрыв, также известный как ...")
+    assert not i18n.needs_translation("\n\\frac{dL}{dw} = T\\,w^{T-1} h_0 .\n")
+    assert not i18n.needs_translation("5")
+    assert i18n.needs_translation("The loss of a ReLU net")
+
+
+def test_glue_roles_name_their_notebook_in_a_translation():
+    text = "Шаг {glue:text}`ch1_L:g`, {glue:text}`n_steps` и {glue:text}`../x/y.ipynb::k:.3g`."
+    assert i18n.qualify_glue(text, "gradient_descent.ipynb") == (
+        "Шаг {glue:text}`gradient_descent.ipynb::ch1_L:g`, "
+        "{glue:text}`gradient_descent.ipynb::n_steps:` и {glue:text}`../x/y.ipynb::k:.3g`.")
+
+
+def test_glossaries_exist():
+    for lang in i18n.LANGS:
+        text = (i18n.LOCALES / lang / "glossary.md").read_text(encoding="utf-8")
+        assert text.count("\n|") >= 30, f"{lang}: the glossary is too short"
