@@ -61,7 +61,8 @@ def test_the_check_fails_on_a_missing_stale_or_broken_translation(tmp_path, monk
 
 
 def test_a_faithful_translation_passes(tmp_path, monkeypatch):
-    english = "For $L = 2$ the step {glue:text}`ch1_L:g` of `gradlab.descent` is {doc}`here <../a/b>`, 20 steps."
+    english = (
+        "For $L = 2$ the step {glue:text}`ch1_L:g` of `gradlab.descent` is {doc}`here <../a/b>`, 20 steps.")
     monkeypatch.setattr(i18n, "LOCALES", tmp_path)
     _catalog(tmp_path, english, "При $L = 2$ шаг {glue:text}`ch1_L:g` из `gradlab.descent` — "
              "{doc}`здесь <../a/b>`, 20 шагов.")
