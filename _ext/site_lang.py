@@ -310,6 +310,29 @@ def outdated_pasters(app: Sphinx, env, added, changed, removed) -> list[str]:
             if sources & touched and doc in env.found_docs]
 
 
+def translate_pasted_text(app: Sphinx, doctree, docname: str) -> None:
+    """In a translated edition, glued English words ("diverges", "median 0.91 (range ...)") are
+    put into the edition's language: tools/i18n.py passes the translated templates, the numbers
+    stay those of the one execution. Only pasted values are touched, never the page's prose."""
+    catalog = app.config.glued_translations
+    if not catalog:
+        return
+    import sys
+
+    from docutils import nodes
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from i18n import translate_glued
+
+    for node in list(doctree.findall(nodes.inline)):
+        if "pasted-text" in node.get("classes", []) and len(node.children) == 1 \
+                and isinstance(node.children[0], nodes.Text):
+            text = node.astext()
+            new = translate_glued(text, catalog)
+            if new != text:
+                node.replace(node.children[0], nodes.Text(new))
+
+
 def use_search_scorer(app: Sphinx, config) -> None:
     """Rank a page whose title holds every word of the query first (_ext/search_scorer.js)."""
     config.html_search_scorer = str(Path(__file__).with_name("search_scorer.js"))
@@ -322,6 +345,8 @@ def setup(app: Sphinx) -> dict:
     # '' for the English site at the root; 'ru/', 'zh/', 'bn/' for an edition (tools/i18n.py)
     app.add_config_value("edition_root", "", "html", types=[str])
     app.add_config_value("edition_links", True, "html", types=[bool])
+    app.add_config_value("glued_translations", {}, "env", types=[dict])
+    app.connect("doctree-resolved", translate_pasted_text)
     app.connect("config-inited", use_search_scorer)
     app.connect("env-updated", check_front_matter)
     app.connect("html-page-context", page_context)

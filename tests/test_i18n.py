@@ -99,3 +99,18 @@ def test_glossaries_exist():
     for lang in i18n.LANGS:
         text = (i18n.LOCALES / lang / "glossary.md").read_text(encoding="utf-8")
         assert text.count("\n|") >= 30, f"{lang}: the glossary is too short"
+
+
+def test_glued_words_are_translated_with_the_same_numbers(monkeypatch):
+    catalog = {"median {0} (range {1}–{2}, {3} seeds)": "медиана {0} (разброс {1}–{2}, сидов: {3})"}
+    assert i18n.translate_glued("median 0.91 (range 0.89–0.94, 5 seeds)", catalog) == (
+        "медиана 0.91 (разброс 0.89–0.94, сидов: 5)")
+    assert i18n.translate_glued("median 1.2×10⁻⁹ (range 1×10⁻⁹–2×10⁻⁸, 8 seeds)", catalog) == (
+        "медиана 1.2×10⁻⁹ (разброс 1×10⁻⁹–2×10⁻⁸, сидов: 8)")
+    assert i18n.translate_glued("something new", catalog) == "something new"
+    # the check names a glued text without a translation, and a translation that lost a hole
+    monkeypatch.setattr(i18n, "glued_strings", lambda: {"diverges": ["x.ipynb::k"],
+                                                        "3 in every seed": ["y.ipynb::j"]})
+    monkeypatch.setattr(i18n, "glued_catalog", lambda lang: {"{0} in every seed": "при каждом"})
+    found = [f.text for f in i18n.check_glued(["ru"])]
+    assert any("'diverges'" in f for f in found) and any("holes" in f for f in found), found

@@ -254,7 +254,7 @@ class Finding:
 
 def check(langs: list[str], templates: dict[str, Path] | None = None) -> list[Finding]:
     """Every edition has every page, every message translated (not fuzzy), markup intact."""
-    found = []
+    found = check_glued(langs) if templates is None else []
     expected = set(templates) if templates is not None else set(english_pages())
     for lang in langs:
         have = pages(lang)
@@ -289,6 +289,77 @@ def stats() -> dict[str, dict[str, int]]:
                         done += words
         table[lang] = {"english_words": total, "translated_words": done}
     return table
+
+
+# ---------------------------------------------------------------------------------------------
+# glued words: a few glued values are English text ("diverges", "median 0.91 (range 0.89-0.94,
+# 5 seeds)"). Each such value is reduced to a template, its numbers replaced by {0}, {1}, ...;
+# locales/<lang>/glued.yaml translates the templates; the edition build puts the same numbers
+# back into the translated template (_ext/site_lang.py, only inside pasted values).
+
+GLUED_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:×10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
+
+
+def glued_strings() -> dict[str, list[str]]:
+    """English text values glued by the book's notebooks (stored outputs) -> where."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "book").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for cell in notebook.get("cells", []):
+            for output in cell.get("outputs", []):
+                name = ((output.get("metadata") or {}).get("scrapbook") or {}).get("name")
+                if not name:
+                    continue
+                plain = next((v for k, v in output.get("data", {}).items()
+                              if k.endswith("text/plain")), "")
+                plain = "".join(plain) if isinstance(plain, list) else plain
+                if plain[:1] in "'\"" and re.search(r"[A-Za-z]{2}", plain):
+                    value = plain[1:-1]
+                    found.setdefault(value, []).append(f"{path.relative_to(ROOT)}::{name}")
+    return found
+
+
+def glued_template(value: str) -> tuple[str, list[str]]:
+    numbers = GLUED_NUMBER.findall(value)
+    counter = iter(range(len(numbers)))
+    return GLUED_NUMBER.sub(lambda m: "{%d}" % next(counter), value), numbers
+
+
+def glued_catalog(lang: str) -> dict[str, str]:
+    import yaml
+
+    path = LOCALES / lang / "glued.yaml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def check_glued(langs: list[str]) -> list[Finding]:
+    templates = {glued_template(v)[0]: where for v, where in glued_strings().items()}
+    found = []
+    for lang in langs:
+        catalog = glued_catalog(lang)
+        for template, where in sorted(templates.items()):
+            text = catalog.get(template)
+            if not text:
+                found.append(Finding(lang, "glued.yaml", f"no translation of the glued text "
+                                     f"{template!r} ({where[0]})"))
+                continue
+            holes = sorted(re.findall(r"\{\d+\}", template))
+            if sorted(re.findall(r"\{\d+\}", text)) != holes:
+                found.append(Finding(lang, "glued.yaml", f"{template!r}: the translation must "
+                                     f"keep the holes {holes}"))
+        for template in sorted(set(catalog) - set(templates)):
+            found.append(Finding(lang, "glued.yaml", f"{template!r} is no longer glued by any page"))
+    return found
+
+
+def translate_glued(value: str, catalog: dict[str, str]) -> str:
+    template, numbers = glued_template(value)
+    text = catalog.get(template)
+    return text.format(*numbers) if text else value
 
 
 # ---------------------------------------------------------------------------------------------
@@ -412,6 +483,7 @@ def build(lang: str, cache: Path | None, out: Path) -> None:
         "sphinx.locale_dirs": [str(locales)],
         "sphinx.gettext_compact": False,
         "sphinx.edition_root": f"{lang}/",
+        "sphinx.glued_translations": glued_catalog(lang),
     })
     jb = Path(sys.executable).with_name("jupyter-book")
     subprocess.run([str(jb), "build", str(ROOT), "--config", str(config), "--toc", str(toc),
