@@ -324,7 +324,7 @@ def glued_strings() -> dict[str, list[str]]:
 def glued_template(value: str) -> tuple[str, list[str]]:
     numbers = GLUED_NUMBER.findall(value)
     counter = iter(range(len(numbers)))
-    return GLUED_NUMBER.sub(lambda m: "{%d}" % next(counter), value), numbers
+    return GLUED_NUMBER.sub(lambda m: f"{{{next(counter)}}}", value), numbers
 
 
 def glued_catalog(lang: str) -> dict[str, str]:
