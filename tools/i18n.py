@@ -103,14 +103,39 @@ def prose(text: str) -> str:
     return text
 
 
+def _squash(text: str) -> str:
+    return re.sub(r"[\s*_`]+", " ", text).strip()
+
+
+_QUOTED: set[str] | None = None
+
+
+def quoted_text() -> str:
+    """The five source documents, whitespace squashed: their verbatim quotes are not translated."""
+    global _QUOTED
+    if _QUOTED is None:
+        _QUOTED = {_squash(p.read_text(encoding="utf-8"))
+                   for p in sorted(ROOT.glob("src/**/data/documents/*")) if p.is_file()}
+    return "\n".join(sorted(_QUOTED))
+
+
 def needs_translation(msgid: str) -> bool:
-    """False for a message in a source document's own language, or with no English words."""
-    words = re.sub(r"\\[A-Za-z]+(\{[^{}]*\})?", " ", prose(msgid))   # a display formula
+    """False for a quote of a source document, a formula, or a message with no English words."""
+    # a display formula: TeX commands with their first argument, sub- and superscripts
+    words = re.sub(r"\\[A-Za-z]+(\{[^{}]*\})?|[_^]\{[^{}]*\}", " ", prose(msgid))
     if not re.search(r"[A-Za-z]{3}", words):
         return False
-    latin = len(re.findall(r"[A-Za-z]", words))
+    english = re.findall(r"[A-Za-z]{2,}", words)
     other = len(ORIGINAL_SCRIPTS.findall(words))
-    return latin >= 2 and other <= latin // 4
+    if len(_squash(msgid)) > 3 and _squash(msgid) in quoted_text():
+        return False
+    return len(english) >= 2 or other == 0
+
+
+def names_only(msgid: str) -> bool:
+    """A message of at most four words (names like "Adam / RMSprop", a label and a formula): its
+    translation may be the English itself."""
+    return len(re.findall(r"[A-Za-z]{2,}", prose(msgid))) <= 4
 
 
 def problems(msgid: str, msgstr: str) -> list[str]:
@@ -118,7 +143,7 @@ def problems(msgid: str, msgstr: str) -> list[str]:
     want, got = markup(msgid), markup(msgstr)
     out = [f"drops {item}" for item in sorted(want - got)]
     out += [f"adds {item}" for item in sorted(got - want)]
-    if msgstr.strip() and msgstr.strip() == msgid.strip():
+    if msgstr.strip() and _squash(msgstr) == _squash(msgid) and not names_only(msgid):
         out.append("is the English text unchanged")
     return out
 
