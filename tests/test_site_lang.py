@@ -146,3 +146,81 @@ def test_pages_that_paste_from_a_changed_notebook_are_reread():
     assert site_lang.outdated_pasters(None, env, set(), {"other"}, set()) == []
     site_lang.purge_glue_sources(None, env, "sheet")
     assert site_lang.outdated_pasters(None, env, set(), {"ch2"}, set()) == []
+
+
+@pytest.fixture(scope="module")
+def zh_edition(tmp_path_factory) -> Path:
+    """A two-page project built as the Chinese edition (tools/i18n.py build does the same):
+    language zh_CN, the edition in zh/, a catalog translating one page."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from sphinx.cmd.build import build_main
+
+    src = tmp_path_factory.mktemp("src")
+    (src / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT / '_ext')!r})\n"
+        "extensions = ['myst_parser', 'site_lang']\n"
+        "language = 'zh_CN'\nhtml_theme = 'basic'\nedition_root = 'zh/'\n"
+        "locale_dirs = ['locales']\ngettext_compact = False\n", encoding="utf-8")
+    (src / "index.md").write_text("# Course\n\n```{toctree}\nsub/page\n```\n", encoding="utf-8")
+    (src / "sub").mkdir()
+    (src / "sub" / "page.md").write_text("# Gradients\n\nThe gradient vanishes.\n",
+                                         encoding="utf-8")
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("Gradients", "梯度")
+    catalog.add("The gradient vanishes.", "梯度消失了。")
+    mo = src / "locales" / "zh_CN" / "LC_MESSAGES" / "sub" / "page.mo"
+    mo.parent.mkdir(parents=True)
+    with mo.open("wb") as handle:
+        write_mo(handle, catalog)
+    out = tmp_path_factory.mktemp("html")
+    assert build_main(["-q", "-b", "html", str(src), str(out)]) == 0
+    return out
+
+
+def test_every_page_links_to_itself_in_the_other_editions(zh_edition):
+    page = (zh_edition / "sub" / "page.html").read_text(encoding="utf-8")
+    assert "梯度消失了。" in page
+    assert re.search(r'<html lang="zh-CN"', page)
+    switch = re.search(r'<nav class="edition-switch".*?</nav>', page, re.S).group(0)
+    # from zh/sub/page.html: up to zh/, up to the site root, then the edition's copy of the page
+    assert 'href="../../sub/page.html" hreflang="en"' in switch
+    assert 'href="../../ru/sub/page.html" hreflang="ru"' in switch
+    assert 'href="../../bn/sub/page.html" hreflang="bn"' in switch
+    assert '<span aria-current="page" lang="zh">中文</span>' in switch
+    assert '<link rel="alternate" hreflang="en" href="../../sub/page.html"/>' in page
+
+
+def test_the_chinese_edition_searches_by_character_pairs(zh_edition):
+    data = search_index(zh_edition)
+    page = data["docnames"].index("sub/page")
+    hits = data["terms"].get("消失")
+    assert page in (hits if isinstance(hits, list) else [hits])
+    language_data = (zh_edition / "_static" / "language_data.js").read_text(encoding="utf-8")
+    assert "site_lang.py" in language_data
+
+
+def test_an_unknown_edition_root_is_refused():
+    from types import SimpleNamespace
+
+    app = SimpleNamespace(config=SimpleNamespace(edition_root="fr/"))
+    with pytest.raises(ValueError, match="edition_root"):
+        site_lang.edition_of(app)
+
+
+def test_pasted_english_words_are_translated_in_an_edition():
+    from types import SimpleNamespace
+
+    from docutils import nodes
+
+    doctree = nodes.paragraph()
+    pasted = nodes.inline("median 0.91 (range 0.89–0.94, 5 seeds)",
+                          "median 0.91 (range 0.89–0.94, 5 seeds)", classes=["pasted-text"])
+    prose = nodes.inline("median 1 (range 1–2, 3 seeds)", "median 1 (range 1–2, 3 seeds)")
+    doctree += [pasted, prose]
+    app = SimpleNamespace(config=SimpleNamespace(glued_translations={
+        "median {0} (range {1}–{2}, {3} seeds)": "中位数 {0}（范围 {1}–{2}，{3} 个种子）"}))
+    site_lang.translate_pasted_text(app, doctree, "page")
+    assert pasted.astext() == "中位数 0.91（范围 0.89–0.94，5 个种子）"
+    assert prose.astext() == "median 1 (range 1–2, 3 seeds)", "prose is never touched"

@@ -253,6 +253,9 @@ def apply(lang: str, translations: dict[str, str], wanted: list[str] = ()) -> tu
                 continue
             seen.add(key)
             text = translations[key].strip()
+            if text:   # the English's leading and trailing line breaks (a formula block's)
+                lead = message.id[:len(message.id) - len(message.id.lstrip())]
+                text = lead + text + message.id[len(message.id.rstrip()):]
             bad = problems(message.id, text)
             if bad:
                 errors.append(f"{page} [{key}]: " + "; ".join(bad))
