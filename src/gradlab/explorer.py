@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 #: significant digits kept in a state's numbers (enough for any figure; stable across CPUs)
@@ -160,7 +160,6 @@ class Explorer:
     panels: tuple[Panel, ...]
     plot: Callable[..., Any]        # plot(**{control: value}) -> (figure, numbers)
     summary: str                    # the live figure's text form; {n}: the number of states
-    doc: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if not set(self.name) <= _NAME_CHARS or not self.name[:1].isalpha():
