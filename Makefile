@@ -57,6 +57,7 @@ test-portable: venv
 
 outputs: venv
 	$(BIN)/python tools/execute_notebooks.py
+	$(BIN)/python tools/student_edition.py --clean --out student
 
 bench: venv
 	$(BIN)/python tools/bench.py

@@ -92,9 +92,46 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
         context["css_files"] = [css for css in context["css_files"] if not is_thebe_asset(css)]
 
 
+ROOT = Path(__file__).resolve().parents[1]
+_LAUNCH = re.compile(r'(href="https://(?:colab\.research\.google\.com/github/[^"]*?/blob/[^/"]+/'
+                     r'|mybinder\.org/v2/gh/[^"]*?\?urlpath=lab/tree/))(book/[^"]+?\.ipynb)"')
+
+
+def link_student_edition(outdir: Path, student: Path | None = None) -> int:
+    """The notebook buttons open the student edition (tools/student_edition.py), not the book's
+    MyST source, which Jupyter front ends show as raw markup: the download button gets the edition
+    with outputs (written over _sources/), the Binder and Colab buttons the repository's copy
+    without outputs (student/). Returns the number of notebooks linked."""
+    student = student or ROOT / "student"
+    if not student.is_dir():
+        return 0
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import student_edition
+
+    linked = 0
+    for source in sorted((outdir / "_sources").rglob("*.ipynb")):
+        rel = source.relative_to(outdir / "_sources")
+        if (student / rel).is_file() and (ROOT / rel).is_file():
+            source.write_text(student_edition.render(ROOT / rel), encoding="utf-8")
+            linked += 1
+
+    def repl(m: re.Match) -> str:
+        return f'{m.group(1)}student/{m.group(2)}"' if (student / m.group(2)).is_file() else m.group(0)
+
+    for page in outdir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        new = _LAUNCH.sub(repl, text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+    return linked
+
+
 def _build_finished(app: Any, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         _fix_chrome(Path(app.outdir))
+        link_student_edition(Path(app.outdir))
         target = Path(app.outdir) / "_static" / "bokeh"
         target.mkdir(parents=True, exist_ok=True)
         for bundle, rel in zip(BOKEH_BUNDLES, bokeh_js_files(), strict=True):

@@ -164,3 +164,25 @@ def test_widget_scripts_are_forgotten_for_pages_that_show_no_widget():
     view = f'<script type="{site_assets.WIDGET_VIEW}">{{}}</script>'
     site_assets.drop_unshown_widgets(app_for("b", shown), page(view))
     assert len(shown) == 3
+
+
+def test_notebook_buttons_open_the_student_edition(tmp_path):
+    out = tmp_path / "html"
+    rel = "book/gradient_descent/gradient_descent.ipynb"
+    (out / "_sources" / rel).parent.mkdir(parents=True)
+    (out / "_sources" / rel).write_text("{glue:text}`raw`")
+    page = out / "book" / "gradient_descent" / "gradient_descent.html"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        '<a href="https://colab.research.google.com/github/o/r/blob/main/' + rel + '">c</a>'
+        '<a href="https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/' + rel + '">b</a>'
+        '<a href="https://mybinder.org/v2/gh/o/r/main?urlpath=lab/tree/book/other.ipynb">x</a>')
+    student = tmp_path / "student"
+    (student / rel).parent.mkdir(parents=True)
+    (student / rel).write_text("{}")
+    assert site_assets.link_student_edition(out, student) == 1
+    html = page.read_text()
+    assert "blob/main/student/" + rel in html and "lab/tree/student/" + rel in html
+    assert "lab/tree/book/other.ipynb" in html, "a notebook without a student copy keeps its link"
+    downloaded = (out / "_sources" / rel).read_text()
+    assert "{glue:text}" not in downloaded and '"cells"' in downloaded

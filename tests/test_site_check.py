@@ -12,6 +12,7 @@ reported, and nothing on the good pages. Screenshots are taken of every page at 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import struct
 import sys
@@ -260,7 +261,8 @@ def test_integrity_pin_format():
     assert fetch_widget_js._integrity(b"x") != fetch_widget_js._integrity(b"y")
 
 
-def test_launch_buttons_follow_the_repository_setting(tmp_path):
+def test_launch_buttons_follow_the_repository_setting(tmp_path, monkeypatch):
+    monkeypatch.setattr(site_check, "STUDENT_EDITION", tmp_path / "no-student-edition")
     html = tmp_path / "html"
     (html / "_sources").mkdir(parents=True)
     (html / "_sources" / "nb.ipynb").write_text("{}")
@@ -279,6 +281,38 @@ def test_launch_buttons_follow_the_repository_setting(tmp_path):
     (html / "nb.html").write_text("<p>buttons gone</p>")
     details = [i.detail for i in site_check.check_launch(html, pages, None)]
     assert details == ["no download link to _sources/nb.ipynb"]
+
+
+def test_launch_buttons_open_the_student_edition(tmp_path, monkeypatch):
+    """With a student edition in the repository, Binder and Colab must open it, and the
+    downloaded notebook must be plain Markdown; in a translated edition too (ru/...)."""
+    student = tmp_path / "student"
+    (student / "book").mkdir(parents=True)
+    (student / "book" / "nb.ipynb").write_text("{}")
+    monkeypatch.setattr(site_check, "STUDENT_EDITION", student)
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/me/course\n")
+    html = tmp_path / "html"
+    plain = {"cells": [{"cell_type": "markdown", "source": "The rate is 0.5."}]}
+    raw = {"cells": [{"cell_type": "markdown", "source": "The rate is {glue:text}`r`."}]}
+    for base in (html, html / "ru"):
+        (base / "_sources" / "book").mkdir(parents=True)
+        (base / "_sources" / "book" / "nb.ipynb").write_text(json.dumps(plain))
+        (base / "book").mkdir()
+        (base / "book" / "nb.html").write_text(
+            '<a href="../_sources/book/nb.ipynb">download</a>'
+            '<a href="https://mybinder.org/v2/gh/me/course/main?urlpath=lab/tree/student/book/nb.ipynb">b</a>'
+            '<a href="https://colab.research.google.com/github/me/course/blob/main/student/book/nb.ipynb">c</a>')
+    pages = site_check.site_pages(html)
+    assert site_check.check_launch(html, pages, config) == []
+    (html / "ru" / "_sources" / "book" / "nb.ipynb").write_text(json.dumps(raw))
+    (html / "book" / "nb.html").write_text(
+        '<a href="../_sources/book/nb.ipynb">download</a>'
+        '<a href="https://mybinder.org/v2/gh/me/course/main?urlpath=lab/tree/book/nb.ipynb">b</a>'
+        '<a href="https://colab.research.google.com/github/me/course/blob/main/student/book/nb.ipynb">c</a>')
+    found = {(i.page, i.detail.split(":")[0]) for i in site_check.check_launch(html, pages, config)}
+    assert found == {("book/nb.html", "no mybinder.org button for me/course"),
+                     ("ru/book/nb.html", "the downloaded notebook shows MyST")}, found
 
 
 def test_colab_cell_uses_the_repository_setting(tmp_path):

@@ -91,3 +91,20 @@ def test_a_raw_role_or_target_is_caught(tmp_path: Path):
     nb.write_text(json.dumps(bad), encoding="utf-8")
     with pytest.raises(KeyError, match="missing"):
         student_edition.convert(nb, tmp_path / "out")
+
+
+def test_the_repository_copy_is_current():
+    """student/ (what Binder and Colab open) is the current conversion, without outputs."""
+    stale = student_edition.stale()
+    assert not stale, (f"student/ is stale for {stale[:5]}: run `make outputs` or "
+                       "`python tools/student_edition.py --clean --out student`")
+    nb = json.loads((student_edition.STUDENT / "book" / "intro.ipynb").read_text(encoding="utf-8"))
+    assert all(c.get("outputs") == [] for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_a_stale_copy_is_caught(tmp_path):
+    first = NOTEBOOKS[0].relative_to(ROOT)
+    (tmp_path / first).parent.mkdir(parents=True)
+    (tmp_path / first).write_text(student_edition.render(ROOT / first, True) + " ")
+    found = student_edition.stale(tmp_path)
+    assert str(first) in found and len(found) == len(NOTEBOOKS)

@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import json
 import os
 import re
 import sys
@@ -53,6 +54,9 @@ from urllib.parse import unquote, urldefrag, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import axe  # noqa: E402  (tools/axe.py: the pinned axe-core)
+import student_edition  # noqa: E402  (the notebooks a reader downloads or launches)
+
+STUDENT_EDITION = ROOT / "student"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -208,16 +212,26 @@ def check_launch(html: Path, pages: list[Path], config: Path | None) -> list[Iss
     html = html.resolve()
     for page in pages:
         name = page.resolve().relative_to(html).as_posix()
-        src = name.removesuffix(".html") + ".ipynb"
-        if not (html / "_sources" / src).is_file():
+        # a translated edition (ru/, zh/, bn/) is a whole site of its own inside the English one
+        edition, _, rest = name.partition("/")
+        site = html / edition if edition in ("ru", "zh", "bn") and rest else html
+        src = page.resolve().relative_to(site).as_posix().removesuffix(".html") + ".ipynb"
+        if not (site / "_sources" / src).is_file():
             continue
         hrefs = _parse(page.resolve()).hrefs
         if not any(h.endswith(f"_sources/{src}") for h in hrefs):
             issues.append(Issue(name, "launch", f"no download link to _sources/{src}"))
+        # the notebook a reader downloads or launches is the student edition (plain Markdown)
+        if STUDENT_EDITION.is_dir():
+            notebook = json.loads((site / "_sources" / src).read_text(encoding="utf-8"))
+            raw = student_edition.leftovers(notebook)
+            if raw:
+                issues.append(Issue(name, "launch", f"the downloaded notebook shows MyST: {raw[:2]}"))
         if repo:
+            want = f"student/{src}" if (STUDENT_EDITION / src).is_file() else src
             for host in ("mybinder.org", "colab.research.google.com"):
-                if not any(host in h and repo in h and src in h for h in hrefs):
-                    issues.append(Issue(name, "launch", f"no {host} button for {repo}: {src}"))
+                if not any(host in h and repo in h and h.endswith(want) for h in hrefs):
+                    issues.append(Issue(name, "launch", f"no {host} button for {repo}: {want}"))
     return issues
 
 

@@ -2,6 +2,8 @@
 
     python tools/student_edition.py                 # every notebook of _toc.yml -> _build/student/
     python tools/student_edition.py --out DIR book/wT/wT_derivation.ipynb
+    python tools/student_edition.py --clean --out student      # the copy kept in the repository
+    python tools/student_edition.py --check student             # exit 1 if that copy is stale
 
 JupyterLab, Colab, VS Code and GitHub render plain Markdown, not the book's MyST: a number glued
 into the prose shows as `{glue:text}`key``, a cross-reference as `{numref}`fig-x``, a solution
@@ -19,6 +21,12 @@ value, from the same execution as the website), a copy in plain Markdown:
   figures, `web_*`), and the JupyterLab explorers (`explore_*`, hidden on the website) shown.
 
 Stored outputs are kept, so the notebook reads well before it is run. `make lab` opens this edition.
+
+The repository keeps a copy without outputs (`--clean`, in student/, small and unchanged when a
+notebook is merely re-executed): the site's Binder and Colab buttons open it (they open files of
+the repository), and the site's download button serves the edition with outputs
+(_ext/site_assets.py writes it into the built site). `make outputs` regenerates student/;
+tests/test_student_edition.py fails when it is stale.
 """
 
 from __future__ import annotations
@@ -252,16 +260,46 @@ def leftovers(nb: dict) -> list[str]:
     return found
 
 
-def convert(path: Path, out_dir: Path) -> Path:
-    """Write the student edition of one notebook under ``out_dir`` (same path below book/)."""
+STUDENT = ROOT / "student"
+
+
+def clean(nb: dict) -> dict:
+    """The notebook without outputs (the repository's copy: readers run it in Binder or Colab)."""
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    return nb
+
+
+def render(path: Path, without_outputs: bool = False) -> str:
     nb = Converter(path).notebook()
     bad = leftovers(nb)
     if bad:
         raise ValueError(f"{path}: MyST left after conversion: {bad[:5]}")
+    if without_outputs:
+        nb = clean(nb)
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def stale(out_dir: Path = STUDENT) -> list[str]:
+    """Notebooks whose copy in ``out_dir`` (made with --clean) differs from a fresh conversion."""
+    found = []
+    for path in toc.notebooks():
+        rel = (ROOT / path).resolve().relative_to(ROOT)
+        target = out_dir / rel
+        if not target.is_file() or target.read_text(encoding="utf-8") != render(ROOT / rel, True):
+            found.append(str(rel))
+    return found
+
+
+def convert(path: Path, out_dir: Path, without_outputs: bool = False) -> Path:
+    """Write the student edition of one notebook under ``out_dir`` (same path below book/)."""
+    text = render(path, without_outputs)
     rel = path.resolve().relative_to(ROOT)
     target = out_dir / rel
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    target.write_text(text, encoding="utf-8")
     return target
 
 
@@ -269,13 +307,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook of _toc.yml")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
+    parser.add_argument("--clean", action="store_true", help="write the notebooks without outputs")
+    parser.add_argument("--check", type=Path, metavar="DIR",
+                        help="only check that DIR (made with --clean) is current; exit 1 if not")
     args = parser.parse_args(argv)
+    if args.check:
+        found = stale(args.check.resolve())
+        for rel in found:
+            print(f"stale: {args.check / rel}")
+        print(f"{len(found)} stale student notebook(s) in {args.check}"
+              + ("; run `make outputs` (or tools/student_edition.py --clean --out student)" if found else ""))
+        return 1 if found else 0
     paths = args.notebooks or [ROOT / p for p in toc.notebooks()]
     figures = ROOT / "book" / "figures"
     if figures.is_dir():  # the diagrams the pages show, at the same relative place
         shutil.copytree(figures, args.out / "book" / "figures", dirs_exist_ok=True)
     for path in paths:
-        print(f"  {convert(Path(path), args.out).relative_to(args.out)}")
+        print(f"  {convert(Path(path), args.out, args.clean).relative_to(args.out)}")
     print(f"student edition of {len(paths)} notebooks in {args.out}")
     return 0
 
