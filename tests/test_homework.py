@@ -168,14 +168,44 @@ def test_readable_messages_never_tracebacks(capsys):
     assert "not answered yet" in out and "Hint" not in out  # hints only after a wrong attempt
 
 
-def test_strict_mode_raises_for_nbgrader(monkeypatch, capsys, solutions):
-    monkeypatch.setattr(checks, "_STRICT", True)  # read from GRADLAB_STRICT at import
+def test_grade_fails_unless_correct_whatever_the_environment(monkeypatch, capsys, solutions):
+    """nbgrader's graded cells call grade(): no switch can make it pass a wrong answer, and
+    check() (the students' self-check) never raises."""
     monkeypatch.setenv("GRADLAB_STRICT", "0")  # a cell changing the environment: no effect
     with pytest.raises(AssertionError, match="not answered"):
-        check("hw1.q1", lambda: (_ for _ in ()).throw(NotImplementedError))
+        checks.grade("hw1.q1", lambda: (_ for _ in ()).throw(NotImplementedError))
     with pytest.raises(AssertionError, match="not correct"):
-        check("hw1.q2", 0.3)
-    check("hw1.q2", solutions["hw1.q2"])  # right: no exception
+        checks.grade("hw1.q2", 0.3)
+    checks.grade("hw1.q2", solutions["hw1.q2"])  # right: no exception
+    check("hw1.q2", 0.3)  # the self-check prints and never raises
+    assert "not correct" in capsys.readouterr().out
+
+
+def test_old_strict_switch_stops_the_import(tmp_path):
+    """A kernel that still sets GRADLAB_STRICT (an nbgrader setup of earlier versions, whose
+    cells call check) fails at import, rather than passing every graded cell."""
+    import subprocess
+
+    run = subprocess.run([sys.executable, "-c", "import gradlab.homework"], capture_output=True,
+                         text=True, env={**os.environ, "GRADLAB_STRICT": "1"}, timeout=120)
+    assert run.returncode != 0 and "GRADLAB_STRICT is no longer read" in run.stderr
+
+
+def test_nbgrader_sources_import_grade_in_every_graded_cell(tmp_path):
+    paths = make_homework.write_nbgrader_sources(tmp_path)
+    assert len(paths) == len(MASTERS)
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        assignment = nb.metadata["gradlab"]["assignment"]
+        assert len(graded) == len(questions(assignment))
+        for cell in graded:
+            lines = cell.source.splitlines()
+            assert lines[0] == make_homework.GRADE_IMPORT and lines[1].startswith("grade(")
+            assert "check(" not in cell.source and cell.metadata["nbgrader"]["locked"]
+        for file in (c for c in ("hw1_q5.png", "hw2_q4.png", "hw4_q5.png")
+                     if c.startswith(assignment)):
+            assert (path.parent / file).is_file()
 
 
 def test_variant_copies_record_numbers_instead_of_judging_them(capsys, monkeypatch):

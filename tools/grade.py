@@ -206,9 +206,13 @@ def answer_cells(nb: nbformat.NotebookNode, assignment: str) -> dict[str, int]:
 
 
 def is_plumbing(source: str) -> bool:
-    """Cells the grader does not run: self-checks, the score, the Colab install cell."""
+    """Cells the grader does not run: self-checks (also nbgrader's graded cells), the score,
+    the figures, the Colab install cell."""
     lines = [ln for ln in source.splitlines() if ln.strip() and not ln.strip().startswith("#")]
-    return (not lines or all(re.match(r"\s*(check|summary)\(", ln) for ln in lines)
+    graded = "from gradlab.homework.checks import grade"  # nbgrader's graded cells
+    calls = "check|summary|show_figure" + ("|grade" if lines and lines[0].startswith(graded) else "")
+    return (not lines or all(re.match(rf"\s*({calls})\(", ln) or ln.startswith(graded)
+                             for ln in lines)
             or "%pip" in source)
 
 

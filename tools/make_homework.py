@@ -5,6 +5,7 @@
     python tools/make_homework.py --secret-file SECRET --roster roster.csv --out handout/
                                              # one variant per student: handout/<id>/*.ipynb
     python tools/make_homework.py --secret-file SECRET --class-variant fall2026 --out handout/
+    python tools/make_homework.py --nbgrader source/     # nbgrader's source notebooks
 
 Masters hold ``{{name}}`` placeholders (the numbers of each question, the letters of a figure's
 curves); tools/grading/questions.py fills them in: with the public values for the website copy,
@@ -152,6 +153,41 @@ def student_notebook(master: nbformat.NotebookNode, name: str = "master",
     return render_master(nb, secret, key, with_answers=False)
 
 
+GRADED_CHECK = re.compile(r'^check\(("hw\d+\.q\d+", \w+)\)$', re.MULTILINE)
+GRADE_IMPORT = ("from gradlab.homework.checks import grade  "
+                "# imported here: a graded cell trusts no earlier cell")
+
+
+def nbgrader_notebook(master: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """nbgrader's source notebook of a master (public numbers, with its solutions): each graded
+    cell's ``check(...)`` becomes ``grade(...)``, imported in that cell, which fails the cell
+    unless the answer is correct. A locked cell's code is restored by nbgrader before grading,
+    so what it calls is decided here, not by the names an earlier cell of the student set."""
+    nb = render_master(master)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("grade") and meta.get("locked"):
+            if not GRADED_CHECK.search(cell.source):
+                raise MarkerError(f"graded cell {meta.get('grade_id')} holds no check(...)")
+            cell.source = GRADE_IMPORT + "\n" + GRADED_CHECK.sub(r"grade(\1)", cell.source)
+    return nb
+
+
+def write_nbgrader_sources(out: Path) -> list[Path]:
+    """nbgrader's ``source/<assignment>/`` folders: the notebooks and their figures."""
+    written = []
+    for path in masters():
+        master = nbformat.read(path, as_version=4)
+        folder = Path(out) / assignment_of(master)
+        folder.mkdir(parents=True, exist_ok=True)
+        files = figure_files(master)
+        for file, data in files.items():
+            (folder / file).write_bytes(data)
+        nbformat.write(nbgrader_notebook(master), folder / path.name)
+        written.append(folder / path.name)
+    return written
+
+
 def masters() -> list[Path]:
     return sorted(MASTERS.glob("*.ipynb"))
 
@@ -219,6 +255,22 @@ def stale_copies() -> list[Path]:
         if strip(have) != strip(want) or not all((STUDENT / f).is_file() for f in shown):
             stale.append(target)
     return stale
+
+
+ODDS = STUDENT / "_variant_odds.md"
+
+
+def write_odds(check_only: bool = False) -> bool:
+    """The instructors' page's table of the odds that a neighbour's answers score on another
+    variant (tools/grading/odds.py, computed from the variant spaces); True if it was (or would
+    be) changed."""
+    from grading import odds
+
+    text = odds.markdown()
+    changed = not ODDS.exists() or ODDS.read_text(encoding="utf-8") != text
+    if changed and not check_only:
+        ODDS.write_text(text, encoding="utf-8")
+    return changed
 
 
 SECRET_BYTES = 32
@@ -317,7 +369,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--class-variant", help="one variant for the whole class, by this name")
     parser.add_argument("--out", type=Path, help="folder for the variant copies")
     parser.add_argument("--new-secret", type=Path, help="write a fresh secret to this file")
+    parser.add_argument("--nbgrader", type=Path, metavar="SOURCE_DIR",
+                        help="write nbgrader's source notebooks (and figures) into this folder")
     args = parser.parse_args(argv)
+    if args.nbgrader:
+        paths = write_nbgrader_sources(args.nbgrader)
+        print(f"{len(paths)} nbgrader source notebooks in {args.nbgrader}")
+        return 0
     if args.new_secret:
         try:
             print(f"new secret: {new_secret(args.new_secret)} (keep it; share it with no one)")
@@ -338,10 +396,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"out of date: {CHECKS.relative_to(ROOT)}'s public outputs (run `make homework`)")
             return 1
         stale = stale_copies()
+        if write_odds(check_only=True):
+            stale.append(ODDS)
         for path in stale:
             print(f"out of date: {path.relative_to(ROOT)} (run `make homework`)")
         return 1 if stale else 0
     write_public_outputs()
+    write_odds()
     write_copies(execute=not args.no_execute)
     return 0
 

@@ -4,9 +4,11 @@
 
 nbgrader pins an older Jupyter stack than the course, so it lives in its own venv (built by
 `make nbgrader-venv` from homework/nbgrader/requirements.txt). The notebooks run on the kernel
-``gradlab`` installed into that venv: the course's Python (.venv, which has gradlab and torch)
-with ``GRADLAB_STRICT=1``, which makes every ``check`` that is not correct raise, so nbgrader sees
-wrong and unanswered work as failed tests.
+``gradlab`` installed into that venv: the course's Python (.venv, which has gradlab and torch).
+The source notebooks are the masters as ``make_homework.nbgrader_notebook`` writes them: every
+graded cell imports ``grade`` itself and calls it, and ``grade`` fails the cell unless the answer
+is correct, so nbgrader sees wrong and unanswered work as failed tests, whatever names earlier
+cells set and whatever the environment says.
 
 For each assignment this builds a throwaway course folder and checks that
 1. ``nbgrader generate_assignment`` makes a release from the master (public numbers);
@@ -15,7 +17,10 @@ For each assignment this builds a throwaway course folder and checks that
 3. ``nbgrader autograde`` scores a right submission full marks, an empty one 0 and one with a
    wrong q1 full marks less q1's points, with no "checksum" warning (the submissions are made
    from nbgrader's own release, as students would receive it; a warning would mean a locked
-   cell was changed).
+   cell was changed);
+4. two attacks on an empty submission score 0: a cell that redefines ``check`` and ``grade``
+   (and sets ``GRADLAB_STRICT=0`` after the imports), and a first cell that sets
+   ``os.environ["GRADLAB_STRICT"] = "0"`` before anything is imported.
 Exit status 0 when all of that holds.
 """
 
@@ -35,19 +40,20 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 from grading import questions as spec  # noqa: E402
-from make_homework import MASTERS, render_master  # noqa: E402
+from make_homework import MASTERS, figure_files, nbgrader_notebook  # noqa: E402
 
 KERNEL = "gradlab"
 
 
 def install_kernel(venv: Path) -> Path:
-    """Write the ``gradlab`` kernelspec into nbgrader's venv: the course Python, strict checks."""
+    """Write the ``gradlab`` kernelspec into nbgrader's venv: the course Python (nothing else:
+    the graded cells fail by themselves, no switch in the environment)."""
     python = Path(sys.prefix).resolve() / "bin" / "python"
     folder = venv / "share" / "jupyter" / "kernels" / KERNEL
     folder.mkdir(parents=True, exist_ok=True)
     spec_json = {"argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                 "display_name": "Python 3 (gradlab, strict checks)", "language": "python",
-                 "env": {"GRADLAB_STRICT": "1", "MPLBACKEND": "Agg"}}
+                 "display_name": "Python 3 (gradlab)", "language": "python",
+                 "env": {"MPLBACKEND": "Agg"}}
     (folder / "kernel.json").write_text(json.dumps(spec_json, indent=1), encoding="utf-8")
     return folder
 
@@ -76,10 +82,34 @@ def fill(release: nbformat.NotebookNode, sources: dict[str, str]) -> nbformat.No
     return nb
 
 
+def _setup_index(nb: nbformat.NotebookNode) -> int:
+    return next(i for i, c in enumerate(nb.cells)
+                if c.cell_type == "code" and "setup_notebook()" in c.source)
+
+
+def attack_rebind(release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Nothing answered; a cell after the imports makes ``check`` and ``grade`` do nothing and
+    sets GRADLAB_STRICT=0 (the switch of earlier versions)."""
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))
+    nb.cells.insert(_setup_index(nb) + 1, nbformat.v4.new_code_cell(
+        "import os\n\nos.environ['GRADLAB_STRICT'] = '0'\n\n\n"
+        "def check(*args, **kwargs):\n    pass\n\n\ngrade = check\n"))
+    return nb
+
+
+def attack_environ(release: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Nothing answered; a first cell sets GRADLAB_STRICT=0 before anything is imported."""
+    nb = nbformat.from_dict(json.loads(json.dumps(release)))
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        "import os\n\nos.environ['GRADLAB_STRICT'] = '0'\n"))
+    return nb
+
+
 def check_assignment(venv: Path, course: Path, master_path: Path) -> list[str]:
     """Run one assignment through nbgrader; return the problems found (empty when all is well)."""
     problems: list[str] = []
-    master = render_master(nbformat.read(master_path, as_version=4))
+    raw = nbformat.read(master_path, as_version=4)
+    master = nbgrader_notebook(raw)
     master.metadata["kernelspec"] = {"name": KERNEL, "display_name": KERNEL,
                                      "language": "python"}
     assignment = master.metadata["gradlab"]["assignment"]
@@ -87,6 +117,8 @@ def check_assignment(venv: Path, course: Path, master_path: Path) -> list[str]:
     source = course / "source" / assignment / name
     source.parent.mkdir(parents=True)
     nbformat.write(master, source)
+    for file, data in figure_files(raw).items():  # handed out with the notebook
+        (source.parent / file).write_bytes(data)
     run = nbgrader(venv, course, "generate_assignment", assignment, "--force", "--create")
     if run.returncode != 0:
         return [f"{assignment}: generate_assignment failed: {run.stderr[-800:]}"]
@@ -105,7 +137,8 @@ def check_assignment(venv: Path, course: Path, master_path: Path) -> list[str]:
     wrong = dict(solutions)
     wrong[first] = "def q1():\n    return " + ('"z"' if spec.SPECS[f"{assignment}.q1"].kind ==
                                                   "choice" else "-12345.0")
-    subs = {"right": fill(release, solutions), "empty": release, "wrong": fill(release, wrong)}
+    subs = {"right": fill(release, solutions), "empty": release, "wrong": fill(release, wrong),
+            "rebinder": attack_rebind(release), "environ": attack_environ(release)}
     for student, nb in subs.items():
         path = course / "submitted" / student / assignment / name
         path.parent.mkdir(parents=True)
@@ -129,11 +162,13 @@ def check_assignment(venv: Path, course: Path, master_path: Path) -> list[str]:
         scores = {r["student_id"]: float(r["raw_score"]) for r in csv.DictReader(fh)
                   if r["assignment"] == assignment}
     full = sum(spec.SPECS[q].points for q in spec.questions(assignment))
-    want = {"right": full, "empty": 0, "wrong": full - spec.SPECS[f"{assignment}.q1"].points}
+    want = {"right": full, "empty": 0, "wrong": full - spec.SPECS[f"{assignment}.q1"].points,
+            "rebinder": 0, "environ": 0}
     if scores != want:
         problems.append(f"{assignment}: autograde scores {scores}, expected {want}")
     print(f"{assignment}: generate, validate (fails on empty and wrong work, passes on the "
-          f"master), autograde {scores} (expected {want})")
+          f"master), autograde {scores} (expected {want}; rebinder: check and grade redefined, "
+          f"environ: GRADLAB_STRICT=0 before the imports)")
     return problems
 
 

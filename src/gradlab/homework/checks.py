@@ -23,9 +23,12 @@ by trial, and everything here runs in the student's own kernel. Graded work is m
 of each student's variant (see the instructors' page). In a variant copy (``use_variant``), the
 numeric and letter answers are only recorded here, and graded after hand-in.
 
-With the environment variable ``GRADLAB_STRICT=1`` (set by the nbgrader kernel of the course),
-a check that is not correct raises AssertionError after printing, so that ``nbgrader validate``
-and ``autograde`` see it.
+``grade(question, answer)`` is the same check for nbgrader's graded cells: it prints the same
+verdict and raises AssertionError unless the answer is correct, always (no switch, no
+environment variable), so that ``nbgrader validate`` and ``autograde`` see it. Those cells import
+it afresh (``from gradlab.homework.checks import grade``), so an earlier cell that redefines
+``check`` or ``grade`` changes nothing; a cell that patches this module still can (see the
+instructors' page).
 """
 
 from __future__ import annotations
@@ -49,9 +52,12 @@ NOT_ANSWERED = "not answered yet"
 STATUSES = ("correct", "wrong", NOT_ANSWERED, "error", "recorded")
 WIDTH = 80
 _VARIANT: dict[str, str] = {}
-# read once, when the kernel starts (nbgrader's kernel sets it): a cell cannot switch it off
-# by changing os.environ (it can still patch this module: see the instructors' page)
-_STRICT = os.environ.get("GRADLAB_STRICT") == "1"
+if "GRADLAB_STRICT" in os.environ:  # the old nbgrader switch: a kernel that sets it expects
+    # check() to fail its cells, which it no longer does; stop rather than pass every cell
+    raise RuntimeError("GRADLAB_STRICT is no longer read: nbgrader's graded cells call "
+                       "grade(), which fails unless the answer is correct. Remove GRADLAB_STRICT "
+                       "from the kernel and make nbgrader's source notebooks with "
+                       "`python tools/make_homework.py --nbgrader SOURCE_DIR`.")
 
 
 class _Wrong(Exception):
@@ -331,6 +337,17 @@ def use_variant(assignment: str, tag: str) -> None:
 def check(question: str, answer: Any) -> None:
     """Check ``answer`` to ``question`` (an id such as "hw2.q3"); print a verdict, and a hint
     after a wrong attempt."""
+    _verdict(question, answer)
+
+
+def grade(question: str, answer: Any) -> None:
+    """nbgrader's graded cells: ``check``, then raise AssertionError unless correct."""
+    status, line = _verdict(question, answer)
+    if status != "correct":
+        raise AssertionError(line)
+
+
+def _verdict(question: str, answer: Any) -> tuple[str, str]:
     qid = check_choice("question", question, QUESTIONS)
     q = QUESTIONS[qid]
     status, message = _evaluate(q, answer)
@@ -346,8 +363,7 @@ def check(question: str, answer: Any) -> None:
         line = f"{qid} [0/{q.points} {unit}]: {message}. Hint: {q.hint}"
     _RESULTS[qid] = Result(qid, status, points, q.points, line)
     print(_wrap(line))
-    if status not in ("correct", "recorded") and _STRICT:
-        raise AssertionError(line)
+    return status, line
 
 
 def passed(question: str) -> bool:
