@@ -189,6 +189,16 @@ def english_pages() -> list[str]:
     return [p for p in toc.entries() if p not in SKIP_PAGES]
 
 
+def translation_memory(lang: str) -> dict[str, str]:
+    """Every current translation of the language, by English text (from all its pages)."""
+    memory = {}
+    for path in pages(lang).values():
+        for message in read_catalog(path, lang):
+            if message.id and message.string and not message.fuzzy:
+                memory.setdefault(message.id, message.string)
+    return memory
+
+
 def extract(wanted: list[str] = ()) -> None:
     """Extract the English messages (no execution) and update the catalogs (of the pages wanted)."""
     if POT_DIR.exists():
@@ -198,6 +208,7 @@ def extract(wanted: list[str] = ()) -> None:
     templates = pot_files()
     for lang in LANGS:
         known = pages(lang)
+        memory = translation_memory(lang)
         for page, pot in templates.items():
             if not _selected(page, list(wanted)):
                 continue
@@ -206,6 +217,9 @@ def extract(wanted: list[str] = ()) -> None:
             catalog = read_catalog(path, lang) if path.exists() else Catalog(locale=lang)
             catalog.update(template, update_header_comment=False)
             catalog.obsolete.clear()
+            for message in catalog:   # a sentence moved from another page keeps its translation
+                if message.id and not message.string and message.id in memory:
+                    message.string = memory[message.id]
             write_catalog(catalog, path)
         for page in set(known) - set(templates):
             if _selected(page, list(wanted)):
