@@ -39,6 +39,8 @@ from .notebook import readable
 STEP_L, STEP_THETA0, STEP_STEPS = 4.0, 1.0, 20
 #: the learning rates the website's slider offers: 0.01, 0.02, ..., 0.6 (2/L = 0.5 is on it)
 STEP_ALPHAS = tuple(round(0.01 * i, 2) for i in range(1, 61))
+#: where the step-size explorer opens (both forms) and plot_step_size's default
+STEP_START = 0.45
 
 
 class StepSizeView(NamedTuple):
@@ -74,7 +76,7 @@ def _step_text(view: StepSizeView) -> str:
             f"{readable(view.final_error)}, so descent {view.verdict}")
 
 
-def plot_step_size(alpha: float = 0.45, L: float = STEP_L):
+def plot_step_size(alpha: float = STEP_START, L: float = STEP_L):
     """Left: the iterates on the parabola J = L/2 theta^2; right: |theta_k| against k (log).
 
     Returns ``(figure, StepSizeView)``.
@@ -119,7 +121,7 @@ _GRID = np.linspace(-6.0, 6.0, 121)
 #: the step-size explorer, described once (gradlab.explorer)
 STEP_SIZE = Explorer(
     name="step_size",
-    controls=(Control("alpha", "learning rate α", STEP_ALPHAS, 0.45, lab=(0.01, 0.6, 0.01),
+    controls=(Control("alpha", "learning rate α", STEP_ALPHAS, STEP_START, lab=(0.01, 0.6, 0.01),
                       fmt=".2f"),),
     groups=(Group(("alpha",), step_size_state),),
     panels=(
