@@ -127,6 +127,18 @@ def write_submissions(folder: Path, secret: bytes, outside: Path) -> dict[str, P
     return paths
 
 
+def class_submissions(folder: Path, secret: bytes, n: int) -> list[str]:
+    """``n`` honest hw1 submissions of students ``s000``, ``s001``, ..., each solved for its own
+    variant (a class to time the grader on: `make grade-speed`); return the student ids."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive number of submissions, got {n!r}")
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"s{i:03d}" for i in range(n)]
+    for key in ids:
+        nbformat.write(solved(secret, key), folder / f"{key}_hw1.ipynb")
+    return ids
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1])
     write_submissions(out, b"throwaway-secret-for-a-demo-only", out / "outside.txt")
