@@ -379,6 +379,30 @@ def test_variant_figures_are_drawn_for_the_variant_and_handed_out(tmp_path):
     assert len({labels for file, labels in seen if file == "hw1_q5.png"}) > 1  # variants differ
 
 
+def test_show_figure_shows_the_file_the_public_figure_or_says_where_it_is(tmp_path, monkeypatch,
+                                                                        capsys):
+    import IPython.display
+
+    import gradlab.homework as hw
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(checks, "_VARIANT", {})
+    data = (ROOT / "book" / "homework" / "hw1_q5.png").read_bytes()
+    (tmp_path / "hw1_q5.png").write_bytes(data)
+    hw.show_figure("hw1_q5.png")  # beside the notebook: that file
+    assert shown[-1].data == data
+    assert hw.PUBLIC_FIGURES == make_homework.public_figures_url() != ""
+    hw.show_figure("hw2_q4.png")  # missing, public copy (Colab): the website's figure
+    assert shown[-1].url == hw.PUBLIC_FIGURES + "hw2_q4.png" and len(shown) == 2
+    checks.use_variant("hw2", "abc123")  # missing, a variant: never the public letters
+    hw.show_figure("hw2_q4.png")
+    assert len(shown) == 2 and "stored output" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="file must be the name of a PNG file"):
+        hw.show_figure("../hw1_q5.png")
+
+
 def test_students_install_cannot_draw_the_figures_or_name_their_mapping():
     """Nothing in gradlab (what a student installs, and what the sandbox mounts) or in a
     student copy's code can draw the interpretation figures or says which letter is which run:
