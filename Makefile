@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.requirements-installed
 
-.PHONY: help venv install-env book test test-fast test-portable outputs bench lab homework grade secret variants nbgrader-venv nbgrader-check site-check fonts lint clean
+.PHONY: help venv install-env book test test-fast test-portable outputs bench lab homework grade secret variants nbgrader-venv nbgrader-check site-check lab-check fonts lint clean
 
 help:
 	@echo "make book        build the website into _build/html: English, and ru/ zh/ bn/ editions (executes every notebook once)"
@@ -20,6 +20,7 @@ help:
 	@echo "make grade SUBMISSIONS=dir [SECRET=file ROSTER=roster.csv JOBS=n]   grade in a sandbox into grades.csv"
 	@echo "make nbgrader-check   run the homework through nbgrader (its own venv, .venv-nbgrader)"
 	@echo "make site-check  open the built site in headless Chromium and check every page"
+	@echo "make lab-check   run the chapters' student edition in JupyterLab (headless Chromium); LAB_CHECK=--all: every notebook"
 	@echo "make fonts       re-subset the shipped Noto fonts after adding Chinese text (tools/make_fonts.py)"
 	@echo "make lint        ruff over gradlab, tests, tools, the book's notebooks and the homework"
 
@@ -100,6 +101,12 @@ nbgrader-check: venv nbgrader-venv
 site-check: venv
 	$(BIN)/python tools/site_check.py
 	$(BIN)/python tools/explorer_check.py
+
+# the student edition in a real JupyterLab (localhost, headless Chromium, no network): Restart and
+# Run All in each chapter and the case study; fails on raw MyST, an empty output, a visible
+# solution, a console or cell error, or an explorer that does not redraw (fixtures prove it can fail)
+lab-check: venv
+	$(BIN)/python tools/lab_check.py $(LAB_CHECK)
 
 fonts: venv
 	$(BIN)/python tools/make_fonts.py

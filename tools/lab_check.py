@@ -493,10 +493,10 @@ def check(notebooks: list[str], edition: Path, lab: Lab, shots: Path | None = No
                     issues.append(Issue(rel, "empty", f"cell {code['cell']}: empty output area"
                                         + (f" ({', '.join(blank)})" if blank else
                                            " (the stored notebook has output here)")))
-            sliders = _check_widgets(page, rel, issues)  # the explorers that ran
-            details[rel] = {"seconds": round(took, 1), "sliders": sliders}
-            if shots is not None and rel in shot_names:
+            details[rel] = {"seconds": round(took, 1)}
+            if shots is not None and rel in shot_names:  # as Run All leaves it, before any key press
                 details[rel]["screenshots"] = [str(p) for p in _screenshot(page, shots, rel)]
+            sliders = details[rel]["sliders"] = _check_widgets(page, rel, issues)  # those that ran
             if verbose:
                 redraws = [s.get("redraw") for s in sliders if s.get("redraw") is not None]
                 mine = sum(1 for i in issues if i.notebook == rel)
