@@ -29,6 +29,27 @@
 7. Search: ``_templates/layout.html`` drops the search scripts and the search index (0.25 MB)
    that the theme puts into every page for its search-as-you-type option, which is off here;
    the search page loads its own.
+8. sphinx-design's stylesheet and tab script (62 kB) load only on pages that use one of its
+   components (a class ``sd-...`` in the page body: the source documents' columns and badges).
+9. After the build, three shared files lose what no page shows (`slim_site`):
+   - Font Awesome: the theme ships all 2,000 icons (fonts 0.28 MB per page, 86 kB of CSS rules);
+     the site shows about twenty. The fonts are cut down to the icons named in the built pages,
+     the theme's scripts and the CSS's own ``content`` glyphs, and the CSS keeps only those
+     icons' rules (`slim_icons`).
+   - The language switch on every page names the editions in their own scripts (Русский, 中文,
+     বাংলা), which made every English page download the Chinese and Bengali fonts (0.19 MB) for
+     five glyphs. The switch gets its own fonts holding just its glyphs (`edition_name_fonts`,
+     _static/edition_names.css); the full fonts load only where the page's text needs them.
+   - Figures: matplotlib writes 24-bit PNGs; a palette of 256 colours draws the same plot
+     (a root-mean-square difference below 1 of 255 levels on every figure of the book, checked
+     per image: an image that would change more keeps its colours) at a third of the bytes
+     (`compress_figures`).
+10. Math is typeset once, when the site is built (`prerender_math`): the MathJax the site ships
+    runs in node (_ext/prerender_math.js) with the components a browser would load (TeX input,
+    HTML output, the hidden MathML that screen readers read), each page gets the typeset math and
+    one shared stylesheet (_static/mathjax-chtml.css, 15-40 kB; the fonts load as before), and
+    loses the 0.76 MB of MathJax scripts. Without node the pages keep loading MathJax (same
+    output, typeset in the reader's browser), and the build says so.
 """
 
 from __future__ import annotations
@@ -90,6 +111,19 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
         context["script_files"] = [js for js in context["script_files"] if not is_thebe_asset(js)]
     if "css_files" in context:
         context["css_files"] = [css for css in context["css_files"] if not is_thebe_asset(css)]
+    if not _USES_DESIGN.search(body):
+        for key in ("script_files", "css_files"):
+            if key in context:
+                context[key] = [a for a in context[key] if not is_design_asset(a)]
+
+
+_USES_DESIGN = re.compile(r'class="(?:[^"]*\s)?sd-')
+
+
+def is_design_asset(asset: Any) -> bool:
+    """True for sphinx-design's stylesheet and its tab script."""
+    filename = getattr(asset, "filename", None) or str(asset)
+    return Path(filename).name.startswith(("sphinx-design.", "design-tabs."))
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,10 +166,277 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
         _fix_chrome(Path(app.outdir))
         link_student_edition(Path(app.outdir))
+        slim_site(Path(app.outdir), Path(app.doctreedir) / "site_assets_math.json")
         target = Path(app.outdir) / "_static" / "bokeh"
         target.mkdir(parents=True, exist_ok=True)
         for bundle, rel in zip(BOKEH_BUNDLES, bokeh_js_files(), strict=True):
             shutil.copyfile(bokeh_js_dir() / f"{bundle}.min.js", Path(app.outdir) / "_static" / rel)
+
+
+def slim_site(outdir: Path, math_record: Path | None = None) -> None:
+    """The built site's shared files without what no page shows (see the module doc, 9, 10)."""
+    slim_icons(outdir)
+    edition_name_fonts(outdir)
+    compress_figures(outdir)
+    prerender_math(outdir, math_record)
+
+
+_MATH = re.compile(r'(<(span|div) class="math notranslate nohighlight"[^>]*>)(.*?)(</\2>)', re.S)
+_TEX = re.compile(r"\s*\\([(\[])(.*)\\([)\]])\s*", re.S)
+_MATHJAX_SCRIPTS = re.compile(r'<script>window\.MathJax = .*?</script>\n?'
+                              r'|<script[^>]*src="[^"]*_static/mathjax/startup\.js[^"]*"></script>\n?')
+MATH_CSS = "mathjax-chtml.css"
+# MathJax in a browser scales each formula so that its x-height (0.442 em of its font) matches the
+# surrounding text's; in CSS that is a font size of 1ex / 0.442 (ex here is the parent's x-height)
+MATH_SCALE = """
+/* _ext/site_assets.py: the x-height of the math matches the text's, as MathJax's matchFontHeight */
+mjx-container[jax="CHTML"] {
+  font-size: calc(1ex / 0.442);
+}
+"""
+
+
+def _own_pages(outdir: Path) -> list[Path]:
+    """The pages of this build (not those of an edition built into a folder of it, which has its
+    own _static, nor copied assets)."""
+    pages = []
+    for page in outdir.rglob("*.html"):
+        rel = page.relative_to(outdir).parts
+        if set(rel[:-1]) & {"_static", "_sources", "_images", "jupyter_execute", "widgets"}:
+            continue
+        if any((outdir.joinpath(*rel[:i]) / "_static").is_dir() for i in range(1, len(rel))):
+            continue
+        pages.append(page)
+    return sorted(pages)
+
+
+def prerender_math(outdir: Path, record: Path | None = None, node: str | None = None) -> int:
+    """Typeset every page's math with node (see the module doc, 10). Returns the number of pages
+    that no longer load MathJax; 0 when node is missing (the pages then typeset in the browser).
+
+    The shared stylesheet holds a rule per character drawn, so it is made from every formula of
+    the site: an incremental build rewrites only some pages, and `record` (a JSON file kept with
+    the build's doctrees) remembers the formulas of the pages it did not rewrite."""
+    import json
+    import os
+    import subprocess
+
+    node = node or shutil.which("node")
+    mathjax = outdir / "_static" / "mathjax"
+    if node is None or not (mathjax / "node-main.js").is_file():
+        from sphinx.util import logging
+
+        logging.getLogger(__name__).info(
+            "site_assets: node or MathJax's node-main.js missing: math is typeset in the browser")
+        return 0
+    pages: dict[Path, tuple[str, list[re.Match]]] = {}
+    items: dict[tuple[str, bool], int] = {}
+    for page in _own_pages(outdir):
+        text = page.read_text(encoding="utf-8")
+        found = [m for m in _MATH.finditer(text) if _TEX.fullmatch(html.unescape(m.group(3)))]
+        if not found or not _MATHJAX_SCRIPTS.search(text):
+            continue
+        pages[page] = (text, found)
+        for m in found:
+            tex = _TEX.fullmatch(html.unescape(m.group(3)))
+            items.setdefault((tex.group(2), tex.group(1) == "["), len(items))
+    if not pages and (outdir / "_static" / MATH_CSS).is_file():
+        return 0
+    seen = json.loads(record.read_text(encoding="utf-8")) if record and record.is_file() else []
+    for tex, display in seen:
+        items.setdefault((tex, bool(display)), len(items))
+    if record is not None:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        record.write_text(json.dumps([[tex, display] for tex, display in items]), encoding="utf-8")
+    job = {"mathjax": str(mathjax), "fontURL": "mathjax/output/chtml/fonts/woff-v2",
+           "items": [[tex, display] for tex, display in items]}
+    run = subprocess.run([node, str(Path(__file__).with_name("prerender_math.js"))],
+                         input=json.dumps(job), capture_output=True, text=True, check=True)
+    typeset = json.loads(run.stdout)
+    (outdir / "_static" / MATH_CSS).write_text(typeset["css"] + MATH_SCALE, encoding="utf-8")
+    dropped = 0
+    for page, (text, found) in pages.items():
+        out, last = [], 0
+        for m in found:
+            tex = _TEX.fullmatch(html.unescape(m.group(3)))
+            out += [text[last:m.start(3)], typeset["html"][items[(tex.group(2), tex.group(1) == "[")]]]
+            last = m.end(3)
+        text = "".join(out) + text[last:]
+        # a page whose math all got typeset drops MathJax and links the shared stylesheet
+        if all(m.group(3).startswith("<mjx-container") for m in _MATH.finditer(text)):
+            rel = os.path.relpath(outdir / "_static" / MATH_CSS, page.parent).replace(os.sep, "/")
+            dropped += 1
+            text = _MATHJAX_SCRIPTS.sub("", text).replace(
+                "</head>", f'<link rel="stylesheet" type="text/css" href="{rel}" />\n</head>', 1)
+        page.write_text(text, encoding="utf-8")
+    return dropped
+
+
+FA_WEBFONTS = ("fa-solid-900", "fa-regular-400", "fa-brands-400")
+_ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+:(?:before|after),?)+)'
+                        r'\{content:"((?:\\[0-9a-fA-F]+|[^"\\])*)"\}')
+_STRING = re.compile(r'"((?:\\[0-9a-fA-F]+ ?|[^"\\])*)"')
+_ICON_NAME = re.compile(r"\bfa-[a-z0-9]+(?:-[a-z0-9]+)*")
+_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}) ?|(.)", re.S)
+
+
+def _css_chars(value: str) -> set[int]:
+    return {int(m.group(1), 16) if m.group(1) else ord(m.group(2)) for m in _ESCAPE.finditer(value)}
+
+
+def used_icon_names(outdir: Path) -> set[str]:
+    """Every ``fa-...`` class named in a built page or in a script the pages may run (the
+    theme's; not Font Awesome's own script, which no page loads)."""
+    names: set[str] = set()
+    files = [p for p in outdir.rglob("*.html") if "_static" not in p.parts]
+    files += [p for p in outdir.rglob("_static/**/*.js")
+              if not {"mathjax", "bokeh", "widgets", "vendor"} & set(p.parts)
+              and p.name != "fontawesome.js"]
+    for path in files:
+        names.update(_ICON_NAME.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return names
+
+
+def slim_icon_css(css: str, names: set[str]) -> tuple[str, set[int]]:
+    """The theme CSS with only the icon rules of `names`, and the code points the fonts must keep
+    (those icons' and every other ``content`` of the CSS: chevrons, admonition marks, ...)."""
+    keep: set[int] = set()
+
+    def rule(m: re.Match) -> str:
+        selectors = [sel for sel in m.group(1).split(",")
+                     if sel and sel[1:].split(":")[0] in names]
+        if not selectors:
+            return ""
+        keep.update(_css_chars(m.group(2)))
+        return ",".join(selectors) + '{content:"' + m.group(2) + '"}'
+
+    slim = _ICON_RULE.sub(rule, css)
+    return slim, keep | css_glyphs(slim)
+
+
+def css_glyphs(css: str) -> set[int]:
+    """Icon code points a stylesheet draws outside the icon rules: escaped or private-use
+    characters in its strings (``content:"\\f054"``, ``--pst-icon-bell:"<U+F0F3>"``)."""
+    glyphs: set[int] = set()
+    for m in _STRING.finditer(css):
+        for e in _ESCAPE.finditer(m.group(1)):
+            code = int(e.group(1), 16) if e.group(1) else ord(e.group(2))
+            if e.group(1) or code >= 0xE000:
+                glyphs.add(code)
+    return glyphs
+
+
+def _subset_font(path: Path, unicodes: set[int], flavor: str | None) -> None:
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path))
+    options = subset.Options()
+    options.flavor = flavor
+    options.layout_features = ["*"]
+    options.notdef_outline = True
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
+    font.flavor = flavor
+    font.save(str(path))
+
+
+def theme_static() -> Path:
+    """The installed theme's own static folder (the fonts and CSS before any slimming: Sphinx does
+    not always copy them again over the slimmed ones of an earlier build)."""
+    import pydata_sphinx_theme
+
+    return Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+
+
+def slim_icons(outdir: Path, theme: Path | None = None) -> int:
+    """Font Awesome cut down to the icons the site shows. Returns the number of glyphs kept."""
+    theme = theme or theme_static()
+    css_path = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
+    webfonts = outdir / "_static" / "vendor" / "fontawesome" / "webfonts"
+    source = theme / "styles" / "pydata-sphinx-theme.css"
+    if not css_path.is_file() or not webfonts.is_dir() or not source.is_file():
+        return 0
+    css = source.read_text(encoding="utf-8")
+    slim, keep = slim_icon_css(css, used_icon_names(outdir))
+    css_path.write_text(slim, encoding="utf-8")
+    for other in [*outdir.glob("_static/*.css"), *outdir.glob("_static/styles/*.css")]:
+        if other != css_path:
+            keep |= css_glyphs(other.read_text(encoding="utf-8", errors="replace"))
+    for stem in FA_WEBFONTS:
+        for suffix, flavor in ((".woff2", "woff2"), (".ttf", None)):
+            original = theme / "vendor" / "fontawesome" / "webfonts" / f"{stem}{suffix}"
+            if (webfonts / original.name).is_file() and original.is_file():
+                shutil.copyfile(original, webfonts / original.name)
+                _subset_font(webfonts / original.name, keep, flavor)
+    return len(keep)
+
+
+#: the scripts of the language switch's names, each cut from the shipped font of its script
+EDITION_NAME_FONTS = {"cyrillic": (0x0400, 0x052F), "cjk": (0x3000, 0x9FFF), "bengali": (0x0980, 0x09FF)}
+_SWITCH = re.compile(r'<nav class="edition-switch"[^>]*>(.*?)</nav>', re.S)
+
+
+def edition_name_fonts(outdir: Path) -> dict[str, int]:
+    """``_static/edition-names-<script>.woff2``: the shipped fonts (_static/fonts/) cut down to the
+    characters of the language switch (read from the built pages), which
+    _static/edition_names.css draws it with. Returns the characters kept per font."""
+    chars: set[int] = set()
+    for page in outdir.rglob("*.html"):
+        if "_static" in page.parts:
+            continue
+        for m in _SWITCH.finditer(page.read_text(encoding="utf-8", errors="replace")):
+            chars.update(ord(c) for c in html.unescape(re.sub(r"<[^>]+>", "", m.group(1))))
+    kept = {}
+    for name, (lo, hi) in EDITION_NAME_FONTS.items():
+        source = outdir / "_static" / "fonts" / f"{name}.woff2"
+        target = outdir / "_static" / f"edition-names-{name}.woff2"
+        mine = {c for c in chars if lo <= c <= hi}
+        if not source.is_file():
+            continue
+        shutil.copyfile(source, target)
+        # shaping helpers of Bengali (ZWNJ, ZWJ, dotted circle) stay with its letters
+        _subset_font(target, mine | ({0x200C, 0x200D, 0x25CC} if name == "bengali" else set()),
+                     "woff2")
+        kept[name] = len(mine)
+    return kept
+
+
+#: a figure is stored with a palette only if no colour channel moves by more than this (RMS, of 255)
+PALETTE_TOLERANCE = 2.0
+
+
+def compress_figures(outdir: Path) -> tuple[int, int]:
+    """Every 24-bit opaque PNG under ``_images`` re-saved with a palette of 256 colours when that
+    draws it the same (see PALETTE_TOLERANCE). Returns (bytes before, after)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    before = after = 0
+    for path in sorted((outdir / "_images").glob("*.png")):
+        size = path.stat().st_size
+        before += size
+        with Image.open(path) as image:
+            image.load()
+        opaque = image.mode == "RGB" or (image.mode == "RGBA"
+                                         and image.getchannel("A").getextrema() == (255, 255))
+        if not opaque:                       # already a palette, or real transparency
+            after += size
+            continue
+        rgb = image.convert("RGB")
+        palette = rgb.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        error = max(ImageStat.Stat(ImageChops.difference(rgb, palette.convert("RGB"))).rms)
+        if error > PALETTE_TOLERANCE:
+            after += size
+            continue
+        tmp = path.with_suffix(".tmp.png")
+        palette.save(tmp, "PNG", optimize=True)
+        if tmp.stat().st_size < size:
+            tmp.replace(path)
+        else:
+            tmp.unlink()
+        after += path.stat().st_size
+    return before, after
 
 
 #: MathJax components: TeX input (with autoload for rarer macros), HTML output, assistive MathML

@@ -1,7 +1,8 @@
 // A display equation wider than the column scrolls sideways; a keyboard user can only scroll it
 // if it can take the focus. (MathJax's context menu, which the site does not load, used to make
-// every equation focusable.) After typesetting, and again when the window is resized, each
-// display equation that overflows gets tabindex="0" and a name; the others get neither.
+// every equation focusable.) Once the math is typeset (when the site was built, or by MathJax in
+// the browser), and again when the window is resized, each display equation that overflows gets
+// tabindex="0" and a name; the others get neither.
 (function () {
   function mark() {
     document.querySelectorAll('mjx-container[display="true"]').forEach(function (el) {
@@ -17,6 +18,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var mj = window.MathJax;
     if (mj && mj.startup && mj.startup.promise) mj.startup.promise.then(mark);
+    else { mark(); window.addEventListener("load", mark); }
     window.addEventListener("resize", mark);
   });
 })();

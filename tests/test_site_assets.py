@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -186,3 +187,126 @@ def test_notebook_buttons_open_the_student_edition(tmp_path):
     assert "lab/tree/book/other.ipynb" in html, "a notebook without a student copy keeps its link"
     downloaded = (out / "_sources" / rel).read_text()
     assert "{glue:text}" not in downloaded and '"cells"' in downloaded
+
+
+def test_sphinx_design_loads_only_where_a_page_uses_it():
+    def context(body):
+        return {"body": body, "script_files": [_JS("_static/doctools.js"), _JS("_static/design-tabs.js")],
+                "css_files": [_JS("_static/sphinx-design.min.css"), _JS("_static/code.css")]}
+
+    plain = context('<p class="card">text</p>')
+    site_assets._page_context(_App(), "a", "page.html", plain, None)
+    assert [str(a) for a in plain["script_files"] + plain["css_files"]] == [
+        "_static/doctools.js", "_static/code.css"]
+    design = context('<div class="sd-row docutils">columns</div>')
+    site_assets._page_context(_App(), "b", "page.html", design, None)
+    assert len(design["script_files"]) == 2 and len(design["css_files"]) == 2
+
+
+def test_icon_css_keeps_only_the_icons_the_site_shows():
+    css = ('.fa-github:before{content:"\\f09b"}.fa-bell:before,.fa-bell-o:before{content:"\\f0f3"}'
+           '.fa-rocket:before{content:"\\f135"}:root{--pst-icon-info:"\uf05a"}'
+           '.toctree:after{content:"\\f078"}body{font-family:"Font Awesome 6 Free"}')
+    slim, keep = site_assets.slim_icon_css(css, {"fa-github", "fa-bell-o", "fa-solid"})
+    assert ".fa-github:before" in slim and ".fa-bell-o:before" in slim
+    assert ".fa-bell:before" not in slim and "fa-rocket" not in slim and "\\f135" not in slim
+    assert '--pst-icon-info:"\uf05a"' in slim and ".toctree:after" in slim
+    assert keep == {0xF09B, 0xF0F3, 0xF05A, 0xF078}     # the admonition and chevron glyphs too
+
+
+def test_icon_fonts_are_cut_to_the_shown_icons(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    theme = site_assets.theme_static()
+    out = tmp_path / "html"
+    (out / "_static" / "styles").mkdir(parents=True)
+    shutil.copytree(theme / "vendor", out / "_static" / "vendor")
+    (out / "_static" / "styles" / "pydata-sphinx-theme.css").write_text("stale", encoding="utf-8")
+    (out / "index.html").write_text('<i class="fa-brands fa-github"></i><i class="fa-solid fa-rocket">')
+    site_assets.slim_icons(out)
+    fonts = out / "_static" / "vendor" / "fontawesome" / "webfonts"
+    solid = TTFont(str(fonts / "fa-solid-900.woff2")).getBestCmap()
+    assert 0xF135 in solid and 0xF0F3 in solid          # the rocket; the theme's admonition bell
+    assert 0xF5D2 not in solid                           # the atom: no page shows it
+    assert 0xF09B in TTFont(str(fonts / "fa-brands-400.woff2")).getBestCmap()
+    assert (fonts / "fa-solid-900.woff2").stat().st_size < 20_000
+    css = (out / "_static" / "styles" / "pydata-sphinx-theme.css").read_text()
+    assert ".fa-rocket:before" in css and ".fa-atom:before" not in css and "@font-face" in css
+
+
+def test_the_language_switch_gets_fonts_of_its_own_glyphs(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    out = tmp_path / "html"
+    shutil.copytree(ROOT / "_static" / "fonts", out / "_static" / "fonts")
+    (out / "index.html").write_text(
+        '<nav class="edition-switch" aria-label="语言"><ul><li><a lang="ru">Русский</a></li>'
+        '<li><a lang="zh">中文</a></li><li><a lang="bn">বাংলা</a></li></ul></nav>', encoding="utf-8")
+    kept = site_assets.edition_name_fonts(out)
+    assert kept == {"cyrillic": 6, "cjk": 2, "bengali": 4}
+    cjk = out / "_static" / "edition-names-cjk.woff2"
+    assert set(TTFont(str(cjk)).getBestCmap()) == {ord("中"), ord("文")}     # not 语言 (a label)
+    assert cjk.stat().st_size < 5_000 < (ROOT / "_static" / "fonts" / "cjk.woff2").stat().st_size
+    css = (ROOT / "_static" / "edition_names.css").read_text(encoding="utf-8")
+    for name in kept:
+        assert f"edition-names-{name}.woff2" in css
+
+
+def test_figures_get_a_palette_only_when_it_draws_them_the_same(tmp_path):
+    from PIL import Image, ImageDraw
+
+    images = tmp_path / "_images"
+    images.mkdir()
+    plot = Image.new("RGBA", (600, 400), "white")
+    draw = ImageDraw.Draw(plot)
+    for i in range(20):
+        draw.line([(0, 20 * i), (600, 400 - 13 * i)], fill=(31, 119 + i, 180), width=3)
+    plot.save(images / "plot.png")
+    import random
+
+    rng = random.Random(0)
+    noise = Image.frombytes("RGB", (300, 300), bytes(rng.randrange(256) for _ in range(300 * 300 * 3)))
+    noise.save(images / "photo.png")
+    photo_bytes = (images / "photo.png").read_bytes()
+    before, after = site_assets.compress_figures(tmp_path)
+    assert after < before
+    with Image.open(images / "plot.png") as done:
+        assert done.mode == "P" and done.size == (600, 400)
+    assert (images / "photo.png").read_bytes() == photo_bytes, "a palette would change it: kept"
+    assert site_assets.compress_figures(tmp_path) == (after, after)     # a second build: no change
+
+
+def test_math_is_typeset_when_the_site_is_built(tmp_path):
+    import importlib.util
+
+    node = shutil.which("node")
+    if node is None:
+        import pytest
+
+        pytest.skip("node is not installed")
+    out = tmp_path / "html"
+    mathjax = Path(importlib.util.find_spec("sphinx-mathjax-offline").origin).parent / "static" / "mathjax"
+    (out / "_static").mkdir(parents=True)
+    (out / "_static" / "mathjax").symlink_to(mathjax)
+    head = ('<head><script>window.MathJax = {"loader": {}}</script>\n'
+            '<script defer="defer" src="../_static/mathjax/startup.js"></script>\n</head>')
+    page = out / "book" / "a.html"
+    page.parent.mkdir()
+    page.write_text(head + '<p>Let <span class="math notranslate nohighlight">\\(x &lt; c\\)</span>.</p>'
+                    '<div class="math notranslate nohighlight">\n\\[\\frac{1}{2}\\]</div>', encoding="utf-8")
+    other = out / "b.html"
+    other.write_text(head + '<span class="math notranslate nohighlight">$y$</span>', encoding="utf-8")
+    record = tmp_path / "doctrees" / "math.json"
+    assert site_assets.prerender_math(out, record) == 1
+    text = page.read_text(encoding="utf-8")
+    assert text.count("<mjx-container") == 2 and "<mjx-assistive-mml" in text
+    assert "\\(" not in text and "mathjax/startup.js" not in text and "window.MathJax" not in text
+    assert '<link rel="stylesheet" type="text/css" href="../_static/mathjax-chtml.css" />' in text
+    kept = other.read_text(encoding="utf-8")   # math MathJax must find itself: the page keeps it
+    assert "mathjax/startup.js" in kept and "mathjax-chtml.css" not in kept
+    css = (out / "_static" / "mathjax-chtml.css").read_text(encoding="utf-8")
+    assert "mjx-c.mjx-c3C::before" in css and "calc(1ex / 0.442)" in css
+    # an incremental build that rewrites no page keeps the stylesheet of every formula
+    page.write_text(head + '<span class="math notranslate nohighlight">\\(z\\)</span>', encoding="utf-8")
+    site_assets.prerender_math(out, record)
+    assert "mjx-c.mjx-c3C::before" in (out / "_static" / "mathjax-chtml.css").read_text(encoding="utf-8")

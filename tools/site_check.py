@@ -241,9 +241,15 @@ _PAGE_PROBE = r"""
 async () => {
   const out = {math: [], tex: [], lang: [], images: [], widgets: null, mathjax: null,
                explorer: document.querySelector("[data-root-id]") !== null};
-  // math: wait for MathJax (loaded with defer) to finish typesetting, if the page has any
+  // math: wait for MathJax (loaded with defer) to finish typesetting, if the page has any and
+  // loads MathJax; math typeset when the site was built (_ext/site_assets.py) needs no script,
+  // and TeX left untypeset is caught as raw LaTeX below
   const hasMath = document.querySelector('.math, mjx-container, script[type^="math/tex"]') !== null;
-  if (hasMath) {
+  const typesetAtBuild = document.querySelector('script[src*="mathjax/"]') === null &&
+    !(window.MathJax && MathJax.startup);
+  if (hasMath && typesetAtBuild) {
+    out.mathjax = 'ok';
+  } else if (hasMath) {
     for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++)
       await new Promise(r => setTimeout(r, 100));
     if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
