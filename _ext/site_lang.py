@@ -178,6 +178,8 @@ def page_context(app: Sphinx, pagename: str, templatename: str, context: dict, d
         context["language"] = lang
     if "body" in context:
         context["body"] = add_block_lang(context["body"])
+        if app.config.explorer_translations:
+            context["body"] = translate_figures(app, context["body"])
         if pagename in app.env.found_docs:
             context["body"] = edition_switch(app, pagename) + context["body"]
             context["metatags"] = context.get("metatags", "") + edition_links(app, pagename)
@@ -333,6 +335,16 @@ def translate_pasted_text(app: Sphinx, doctree, docname: str) -> None:
                 node.replace(node.children[0], nodes.Text(new))
 
 
+def translate_figures(app: Sphinx, body: str) -> str:
+    """The explorers' words (slider titles, axes, readouts) in a translated edition's language."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import i18n
+
+    return i18n.translate_figures(body, app.config.explorer_translations)
+
+
 def use_search_scorer(app: Sphinx, config) -> None:
     """Rank a page whose title holds every word of the query first (_ext/search_scorer.js)."""
     config.html_search_scorer = str(Path(__file__).with_name("search_scorer.js"))
@@ -346,6 +358,7 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("edition_root", "", "html", types=[str])
     app.add_config_value("edition_links", True, "html", types=[bool])
     app.add_config_value("glued_translations", {}, "env", types=[dict])
+    app.add_config_value("explorer_translations", {}, "html", types=[dict])
     app.connect("doctree-resolved", translate_pasted_text)
     app.connect("config-inited", use_search_scorer)
     app.connect("env-updated", check_front_matter)

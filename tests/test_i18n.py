@@ -114,3 +114,44 @@ def test_glued_words_are_translated_with_the_same_numbers(monkeypatch):
     monkeypatch.setattr(i18n, "glued_catalog", lambda lang: {"{0} in every seed": "при каждом"})
     found = [f.text for f in i18n.check_glued(["ru"])]
     assert any("'diverges'" in f for f in found) and any("holes" in f for f in found), found
+
+
+def _live_figure_html() -> str:
+    import json as _json
+
+    nb = _json.loads((ROOT / f"{GD}.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            html = "".join(output.get("data", {}).get("text/html", ""))
+            if "docs_json" in html:
+                return html
+    raise AssertionError("the gradient descent page has no live figure")
+
+
+def test_the_explorers_words_are_translated_inside_the_live_figure():
+    import json as _json
+
+    html = _live_figure_html()
+    catalog = {
+        "learning rate α": "скорость обучения α",
+        "error per step (dashed: the start)": "ошибка на шаге (штрих: начало)",
+        "α = {0} = {1} × {2}/L: each step multiplies the error by {3}; after {4} steps |θ| = {5}, "
+        "so descent diverges": "α = {0} = {1} × {2}/L: каждый шаг умножает ошибку на {3}; после "
+                               "{4} шагов |θ| = {5}, спуск расходится",
+    }
+    new = i18n.translate_figures(html, catalog)
+    # the figure's document still parses, and holds the translated words where the English were
+    documents = [_json.loads(m.group(1).replace("\\\\", "\\")) for m in i18n.DOCS_JSON.finditer(new)]
+    text = _json.dumps(documents, ensure_ascii=False)
+    assert "ошибка на шаге (штрих: начало)" in text and "error per step (dashed: the start)" not in text
+    assert "спуск расходится" in text and "so descent diverges" not in text
+    assert "so descent converges" in text, "a readout without a translation stays as it was"
+    assert "скорость обучения α" in new.split("var titles = ", 1)[1].split("\n", 1)[0] or \
+        "\\u0441\\u043a" in new.split("var titles = ", 1)[1].split("\n", 1)[0]
+    assert i18n.translate_figures(html, {}) == html
+
+
+def test_every_explorer_word_has_a_translation():
+    assert i18n.explorer_strings(), "no live figure found: the scan is broken"
+    findings = i18n.check_explorers(list(i18n.LANGS))
+    assert not findings, "\n".join(str(f) for f in findings[:10])

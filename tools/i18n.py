@@ -296,7 +296,7 @@ class Finding:
 
 def check(langs: list[str], templates: dict[str, Path] | None = None) -> list[Finding]:
     """Every edition has every page, every message translated (not fuzzy), markup intact."""
-    found = check_glued(langs) if templates is None else []
+    found = check_glued(langs) + check_explorers(langs) if templates is None else []
     expected = set(templates) if templates is not None else set(english_pages())
     for lang in langs:
         have = pages(lang)
@@ -402,6 +402,133 @@ def translate_glued(value: str, catalog: dict[str, str]) -> str:
     template, numbers = glued_template(value)
     text = catalog.get(template)
     return text.format(*numbers) if text else value
+
+
+# ---------------------------------------------------------------------------------------------
+# the explorers' words: their live figures (Bokeh documents in the stored outputs) carry slider
+# titles, axis labels, panel titles and one readout line per state. They are translated like the
+# glued words: locales/<lang>/explorers.yaml maps each template (numbers as {0}, {1}, ...) to the
+# language; the edition build rewrites the strings inside the figures (_ext/site_lang.py). The
+# states themselves, computed once, are shared by every edition.
+
+EXPLORER_KEYS = {"text", "title", "axis_label", "label"}
+DOCS_JSON = re.compile(r"docs_json = '(.*?)';\n", re.S)
+JS_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+#: Bokeh's own words and values, never shown as text
+NOT_WORDS = {"Bokeh Application"}
+
+
+def _decode(literal: str) -> str | None:
+    """A JSON string literal as it stands inside Bokeh's docs_json (a JS single-quoted string)."""
+    try:
+        return json.loads('"' + literal.replace("\\\\", "\\") + '"')
+    except ValueError:
+        return None
+
+
+def _encode(text: str) -> str:
+    return json.dumps(text, ensure_ascii=True)[1:-1].replace("\\", "\\\\")
+
+
+def explorer_strings() -> dict[str, list[str]]:
+    """The words of the live figures in the stored outputs, as templates -> notebooks."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "book").rglob("*.ipynb")):
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        for cell in notebook.get("cells", []):
+            for output in cell.get("outputs", []):
+                html = output.get("data", {}).get("text/html", "")
+                html = "".join(html) if isinstance(html, list) else html
+                for match in DOCS_JSON.finditer(html):
+                    data = json.loads(match.group(1).replace("\\\\", "\\"))
+                    for text in _words(data):
+                        for line in _lines(text):
+                            template = glued_template(line)[0]
+                            where = found.setdefault(template, [])
+                            if str(path.relative_to(ROOT)) not in where:
+                                where.append(str(path.relative_to(ROOT)))
+    return found
+
+
+def _lines(text: str) -> list[str]:
+    return re.split(r"<br>|&lt;br&gt;", text)
+
+
+def _words(node, key: str | None = None):
+    if isinstance(node, dict):
+        if key in EXPLORER_KEYS and node.get("type") == "value" and isinstance(node.get("value"), str):
+            yield node["value"]      # a legend label
+            return
+        for k, v in node.items():
+            yield from _words(v, k)
+    elif isinstance(node, list):
+        if len(node) == 2 and isinstance(node[0], str) and node[0] in EXPLORER_KEYS \
+                and isinstance(node[1], str):
+            yield from _words(node[1], node[0])
+            return
+        for v in node:
+            yield from _words(v, key)
+    elif isinstance(node, str) and key in EXPLORER_KEYS and node not in NOT_WORDS \
+            and re.search(r"[A-Za-z]{3}", node):
+        yield node
+
+
+def explorer_catalog(lang: str) -> dict[str, str]:
+    import yaml
+
+    path = LOCALES / lang / "explorers.yaml"
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def translate_figures(html: str, catalog: dict[str, str]) -> str:
+    """Every word of the live figures in a page's HTML in the edition's language (the readouts'
+    numbers kept); the slider titles the accessibility script announces too."""
+    if not catalog or "docs_json" not in html:
+        return html
+
+    def line(text: str) -> str:
+        parts = _lines(text)
+        seps = re.findall(r"<br>|&lt;br&gt;", text)
+        out = translate_glued(parts[0], catalog)
+        for sep, part in zip(seps, parts[1:], strict=True):
+            out += sep + translate_glued(part, catalog)
+        return out
+
+    def literal(m: re.Match) -> str:
+        text = _decode(m.group(1))
+        if text is None or not re.search(r"[A-Za-z]{3}", text):
+            return m.group(0)
+        new = line(text)
+        return m.group(0) if new == text else '"' + _encode(new) + '"'
+
+    def document(m: re.Match) -> str:
+        return m.group(0).replace(m.group(1), JS_STRING.sub(literal, m.group(1)))
+
+    html = DOCS_JSON.sub(document, html)
+
+    def titles(m: re.Match) -> str:
+        names = json.loads(m.group(1))
+        return "var titles = " + json.dumps([translate_glued(t, catalog) for t in names]) + ","
+    return re.sub(r"var titles = (\[.*?\]),", titles, html)
+
+
+def check_explorers(langs: list[str]) -> list[Finding]:
+    templates = explorer_strings()
+    found = []
+    for lang in langs:
+        catalog = explorer_catalog(lang)
+        for template, where in sorted(templates.items()):
+            text = catalog.get(template)
+            if not text:
+                found.append(Finding(lang, "explorers.yaml", f"no translation of {template!r} "
+                                     f"({where[0]})"))
+            elif sorted(re.findall(r"\{\d+\}", text)) != sorted(re.findall(r"\{\d+\}", template)):
+                found.append(Finding(lang, "explorers.yaml", f"{template!r}: keep every hole"))
+        for template in sorted(set(catalog) - set(templates)):
+            found.append(Finding(lang, "explorers.yaml", f"{template!r} is in no live figure"))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,6 +653,7 @@ def build(lang: str, cache: Path | None, out: Path) -> None:
         "sphinx.gettext_compact": False,
         "sphinx.edition_root": f"{lang}/",
         "sphinx.glued_translations": glued_catalog(lang),
+        "sphinx.explorer_translations": explorer_catalog(lang),
     })
     jb = Path(sys.executable).with_name("jupyter-book")
     subprocess.run([str(jb), "build", str(ROOT), "--config", str(config), "--toc", str(toc),
@@ -550,6 +678,7 @@ def main(argv: list[str] | None = None) -> int:
     p_check = sub.add_parser("check")
     p_check.add_argument("langs", nargs="*", choices=[*LANGS, []])
     sub.add_parser("stats")
+    sub.add_parser("explorer-strings", help="the live figures' words to translate, as templates")
     p_build = sub.add_parser("build")
     p_build.add_argument("langs", nargs="+", choices=LANGS)
     p_build.add_argument("--cache", type=Path, default=ROOT / "_build" / ".jupyter_cache")
@@ -578,6 +707,8 @@ def main(argv: list[str] | None = None) -> int:
             print(finding)
         print(f"{len(findings)} problems")
         return 1 if findings else 0
+    elif args.command == "explorer-strings":
+        print(json.dumps(explorer_strings(), ensure_ascii=False, indent=1))
     elif args.command == "stats":
         print(json.dumps(stats(), indent=1))
     elif args.command == "build":
