@@ -70,6 +70,8 @@ def test_fixtures_hold_the_faults_the_check_must_report(tmp_path: Path):
             assert any(lab_check.stored_outputs(nb))
         if "solution" in expected[rel]:
             assert "<details open>" in markdown
+            for answer in lab_check.FIXTURE_SOLUTIONS[Path(rel).name]:
+                assert answer in markdown  # an answer in plain view, with no "Solution" label
         if "widget" in expected[rel]:
             assert any("IntSlider" in c.source for c in code)
 
@@ -85,3 +87,51 @@ def test_checked_notebooks_are_in_the_book():
     book = {p.resolve().relative_to(ROOT).as_posix() for p in (ROOT / q for q in toc.notebooks())}
     assert set(lab_check.CHAPTERS) <= book
     assert set(lab_check.SHOTS) <= set(lab_check.CHAPTERS)
+
+
+MYST = [
+    "## Exercises\n\n```{exercise}\n:label: ex-a\nFor which $w$ is the factor largest?\n```\n\n"
+    "```{solution-start} ex-a\n:class: dropdown\n```\n\nEvaluate it on a fine grid of weights:",
+    "The largest factor is {glue:text}`best:.3f` at $w = 1.5$: no weight makes a sigmoid factor "
+    "reach one at all.\n\n```{solution-end}\n```\n\nAfter the exercises the chapter goes on "
+    "with more prose here.",
+    "```{solution} ex-b\n:class: dropdown\nThe loss rises at every single step of the run, as "
+    "shown in {ref}`sign`.\n```",
+]
+
+
+def _myst_nb(texts: list[str]) -> dict:
+    cells = []
+    for text in texts:
+        cells += [lab_check._md(text), lab_check._code("x = 1")]
+    return lab_check._nb(cells)
+
+
+def test_solution_texts_span_cells_and_leave_the_rest():
+    texts, rest = lab_check.solution_texts(_myst_nb(MYST))
+    assert len(texts) == 2
+    assert "Evaluate it on a fine grid" in texts[0] and "The largest factor" in texts[0]
+    assert "The loss rises" in texts[1]
+    assert "For which $w$" in rest and "goes on" in rest
+    assert "Evaluate" not in rest and "The largest factor" not in rest
+
+
+def test_solution_fragments_are_prose_that_reads_the_same_rendered():
+    fragments = lab_check.solution_fragments(_myst_nb(MYST))
+    assert "no weight makes a sigmoid factor reach one at all" in fragments
+    assert "The loss rises at every single step of the run, as shown" in fragments  # 12 words
+    for f in fragments:
+        assert "{" not in f and "$" not in f and ":class:" not in f and len(f.split()) <= 12
+
+
+def test_solution_fragments_skip_prose_the_chapter_shares():
+    shared = MYST[1].replace("with more prose here", "no weight makes a sigmoid factor reach one at all")
+    fragments = lab_check.solution_fragments(_myst_nb([MYST[0], shared]))
+    assert "no weight makes a sigmoid factor reach one at all" not in fragments
+
+
+def test_every_chapter_with_solutions_yields_fragments():
+    for rel in lab_check.CHAPTERS:
+        nb = json.loads((ROOT / rel).read_text(encoding="utf-8"))
+        if lab_check.solution_texts(nb)[0]:
+            assert lab_check.solution_fragments(nb), rel

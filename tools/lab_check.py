@@ -14,22 +14,22 @@ cleared, then Kernel > Restart Kernel and Run All. When the kernel is idle and n
 the check reads the page and reports:
 
   markup    raw MyST in the rendered Markdown (`{glue`, `{numref}`, `(label)=`, `:class:`, `:::`,
-            a directive fence shown as a code block)
+            a directive fence shown as a code block, a stray fence shown as an empty one)
   empty     an empty output area where the stored notebook had output (or an output that renders
             as nothing, as a Bokeh figure does without BokehJS)
-  solution  a solution in plain view: a `<details>` opened, or a "Solution" label outside one
-            before the final Solutions section
+  solution  a solution in plain view: a `<details>` opened, a "Solution" label outside one, or
+            the prose of a solution of the book's source shown before the final Solutions section
   console   a browser console error or an uncaught exception; `offline`: a request to another host
   error     a cell that raised (an error output), `stderr`: a cell that wrote to stderr
   widget    an ipywidgets explorer whose figure does not change after an arrow key on a slider
             (each slider of each explorer is moved once)
   timeout   Run All that did not finish in time
 
-Before the real notebooks, two fixture notebooks are run the same way: one with a raw glue role, an
-opened solution, a missing image, an output JupyterLab cannot render and an explorer that never
-redraws; one whose cell raises. Each of these must be reported, or the check itself fails: it
-proves it can fail. Per notebook the run time is printed; the server (and its kernels) is stopped
-on exit, on failure and on Ctrl-C. Exit status 1 lists every issue.
+Before the real notebooks, two fixture notebooks are run the same way: one with a raw glue role,
+an opened solution, an answer in plain view, a missing image, an output JupyterLab cannot render
+and an explorer that never redraws; one whose cell raises. Each of these must be reported, or the
+check itself fails: it proves it can fail. Per notebook the run time is printed; the server (and
+its kernels) is stopped on exit, on failure and on Ctrl-C. Exit status 1 lists every issue.
 """
 
 from __future__ import annotations
@@ -104,6 +104,72 @@ def stored_outputs(nb: dict) -> list[bool]:
     return [bool(c.get("outputs")) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
+_SOLUTION_FENCE = re.compile(r"^(```+|:::+)\{solution\}[^\n]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+_START = re.compile(r"^(```+|:::+)\{solution-start\}[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+_END = re.compile(r"^(```+|:::+)\{solution-end\}[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+# what renders differently from its source (roles, math, code, option lines, HTML, directives)
+_NOT_PROSE = re.compile(r"\{[\w:-]+\}`[^`]*`|\$\$[\s\S]*?\$\$|\$[^$]*\$|`[^`]*`|^:[\w-]+:.*$|<[^>]+>"
+                        r"|^(?:```+|:::+).*$|^ {4}.*$|\\\([\s\S]*?\\\)", re.M)
+
+
+def solution_texts(nb: dict) -> tuple[list[str], str]:
+    """The Markdown of every solution in a book notebook (MyST source): the bodies of
+    ``{solution}`` directives and the text between ``{solution-start}`` and ``{solution-end}``;
+    and the rest of its Markdown."""
+    found, rest, inside, current = [], [], False, []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        src = "".join(cell["source"])
+        found += [m.group(2) for m in _SOLUTION_FENCE.finditer(src)]
+        src = _SOLUTION_FENCE.sub("", src)
+        pos = 0
+        while True:
+            if inside:
+                end = _END.search(src, pos)
+                current.append(src[pos:end.start()] if end else src[pos:])
+                if not end:
+                    break
+                found.append("\n\n".join(current))
+                inside, current, pos = False, [], end.end()
+            else:
+                start = _START.search(src, pos)
+                rest.append(src[pos:start.start()] if start else src[pos:])
+                if not start:
+                    break
+                inside, pos = True, start.end()
+    return [t for t in found if t.strip()], "\n\n".join(rest)
+
+
+def prose_fragments(markdown: str, words: int = 5) -> list[str]:
+    """Runs of plain prose in ``markdown`` that read the same rendered (at least ``words``
+    words; whitespace collapsed): what a reader would find on the page if the text is shown."""
+    out = []
+    for part in _NOT_PROSE.split(markdown):
+        if not part:
+            continue
+        text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", part)  # a link shows its text
+        text = re.sub(r"[*_]{1,2}(?=\w)|(?<=\w)[*_]{1,2}|^#+ |^> ?|^\s*[-+] ", "", text, flags=re.M)
+        for piece in re.split(r"[()\[\]\n]{2,}|\n\s*\n", text):
+            piece = " ".join(piece.split()).strip(" .,;:)(")
+            if len(piece.split()) >= words:
+                out.append(piece)
+    return out
+
+
+def solution_fragments(nb: dict, per_solution: int = 2, words: int = 6) -> list[str]:
+    """The longest prose fragments of each solution of a book notebook (see prose_fragments),
+    leaving out any that the rest of the notebook's prose also holds."""
+    texts, prose = solution_texts(nb)
+    elsewhere = " ".join(prose_fragments(prose, 1))
+    out = []
+    for text in texts:
+        # the first words of each fragment: a long run may wrap or be cut differently on the page
+        own = [" ".join(f.split()[:12]) for f in prose_fragments(text, words) if f not in elsewhere]
+        out += sorted(own, key=len, reverse=True)[:per_solution]
+    return out
+
+
 # --- fixtures: notebooks the check must report --------------------------------------------------
 
 def _md(text: str) -> dict:
@@ -124,6 +190,9 @@ def _nb(cells: list[dict]) -> dict:
                          "language_info": {"name": "python"}}}
 
 
+#: the solutions of the fixtures (the book's are read from its MyST sources)
+FIXTURE_SOLUTIONS = {"fixture_markup.ipynb": [
+    "Six, because three and three make six in any base above six."]}
 #: name -> (notebook, the kinds of issue the check must report for it)
 FIXTURES: dict[str, tuple[dict, set[str]]] = {
     "fixture_markup.ipynb": (_nb([
@@ -131,6 +200,7 @@ FIXTURES: dict[str, tuple[dict, set[str]]] = {
             "training.\n\n![a figure that is not there](missing-figure.png)"),
         _md("**Exercise.** What is 2 + 2?\n\n<details open><summary>Solution</summary>\n\n"
             "It is 4.\n\n</details>"),
+        _md("**Exercise.** What is 3 + 3?\n\nSix, because three and three make six in any base above six."),
         _code("from IPython.display import display\n"
               "display({'application/x-unrenderable': 'nothing to see'}, raw=True)",
               [{"output_type": "display_data", "metadata": {},
@@ -267,7 +337,7 @@ JS_STATE = """() => {
   return {status: k ? k.status : 'none', pending, unrun, errors};
 }"""
 
-JS_READ = """() => {
+JS_READ = """(fragments) => {
   const w = window.jupyterapp.shell.currentWidget;
   const visible = (el) => el.getClientRects().length > 0 &&
       [...el.getClientRects()].some((r) => r.width > 0 && r.height > 0);
@@ -283,12 +353,18 @@ JS_READ = """() => {
       out.markdown.push({cell: i, text: node.innerText});
       for (const code of node.querySelectorAll('code[class*="language-{"]'))
         out.fences.push({cell: i, text: code.className});
+      for (const pre of node.querySelectorAll('pre'))
+        if (!pre.innerText.trim()) out.fences.push({cell: i, text: 'an empty code block: a stray fence'});
       if ([...node.querySelectorAll('h1, h2')].some((h) => /^\\s*Solutions\\b/.test(h.textContent)))
         solutionsSection = true;
       for (const d of node.querySelectorAll('details'))
         if (d.open) out.solutions.push({cell: i, text: 'a <details> open from the start: ' +
                                          (d.querySelector('summary') || d).textContent.slice(0, 60)});
       if (!solutionsSection) {
+        // innerText leaves out what a closed <details> hides
+        const shown = (node.innerText || '').replace(/\\s+/g, ' ');
+        for (const f of fragments)
+          if (shown.includes(f)) out.solutions.push({cell: i, text: 'solution text: ' + f.slice(0, 70)});
         for (const el of node.querySelectorAll('p, li, h1, h2, h3, h4, h5, h6, strong, em')) {
           if (el.closest('summary') || (el.closest('details') && !el.closest('details').open)) continue;
           if (/^\\s*Solution\\b/.test(el.textContent) && visible(el))
@@ -327,6 +403,11 @@ JS_SLIDERS = """() => {
                     label: label ? label.textContent.trim() : '',
                     readout: readout ? (readout.value || readout.textContent || '').trim() : '',
                     now: h.getAttribute('aria-valuenow'), max: h.getAttribute('aria-valuemax')});
+      });
+      box.querySelectorAll('.widget-dropdown').forEach((d) => {  // reported, not moved
+        const label = d.querySelector('.widget-label'), select = d.querySelector('select');
+        found.push({box: `${i}-${b}`, dropdown: true, cell: i,
+                    label: label ? label.textContent.trim() : '', readout: select ? select.value : ''});
       });
     });
   });
@@ -369,6 +450,8 @@ def _run_notebook(page, lab_url: str, token: str, rel: str, n: int, timeout: flo
 def _check_widgets(page, rel: str, issues: list[Issue]) -> list[dict]:
     sliders = page.evaluate(JS_SLIDERS)
     for s in sliders:
+        if s.get("dropdown"):
+            continue
         sig = page.evaluate(JS_SIGNATURE, s["box"])
         handle = page.locator(f'[data-labcheck="{s["box"]}"]').locator(
             ".noUi-handle, .slider-handle, input[type=range]").nth(s["slider"])
@@ -417,7 +500,8 @@ def _screenshot(page, out: Path, rel: str) -> list[Path]:
     return written
 
 
-def check(notebooks: list[str], edition: Path, lab: Lab, shots: Path | None = None,
+def check(notebooks: list[str], edition: Path, lab: Lab, solutions: dict[str, list[str]] | None = None,
+          shots: Path | None = None,
           shot_names: tuple[str, ...] = tuple(SHOTS),
           verbose: bool = True) -> tuple[list[Issue], dict, dict[str, int]]:
     """Run each notebook (paths relative to ``edition``) in JupyterLab.
@@ -429,6 +513,7 @@ def check(notebooks: list[str], edition: Path, lab: Lab, shots: Path | None = No
     issues: list[Issue] = []
     details: dict[str, dict] = {}
     known: dict[str, int] = {}
+    solutions = solutions or {}
     origin = lab.url
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
@@ -469,7 +554,7 @@ def check(notebooks: list[str], edition: Path, lab: Lab, shots: Path | None = No
                 continue
             if state.get("timeout"):
                 issues.append(Issue(rel, "timeout", f"Run All not finished after {took:.0f} s: {state}"))
-            seen = page.evaluate(JS_READ)
+            seen = page.evaluate(JS_READ, solutions.get(rel, []))
             for md in seen["markdown"]:
                 if md.get("unrendered"):
                     issues.append(Issue(rel, "markup", f"cell {md['cell']}: Markdown not rendered"))
@@ -556,7 +641,8 @@ def main(argv: list[str] | None = None) -> int:
         issues, details, known = [], {}, {}
         if expected:
             print("fixtures (each must be reported):")
-            found, _, known = check(list(expected), edition, lab, verbose=True)
+            found, _, known = check(list(expected), edition, lab, verbose=True, solutions={
+                rel: FIXTURE_SOLUTIONS.get(Path(rel).name, []) for rel in expected})
             for rel, kinds in expected.items():
                 got = {i.kind for i in found if i.notebook == rel}
                 for kind in sorted(kinds - got):
@@ -568,7 +654,9 @@ def main(argv: list[str] | None = None) -> int:
         if rels:
             print(f"notebooks ({len(rels)}):")
             t1 = time.monotonic()
-            found, details, more = check(rels, edition, lab, shots=args.screenshots)
+            sols = {rel: solution_fragments(json.loads((ROOT / rel).read_text(encoding="utf-8")))
+                    for rel in rels}
+            found, details, more = check(rels, edition, lab, sols, shots=args.screenshots)
             issues += found
             for key, count in more.items():
                 known[key] = known.get(key, 0) + count
