@@ -44,6 +44,11 @@
      (a root-mean-square difference below 1 of 255 levels on every figure of the book, checked
      per image: an image that would change more keeps its colours) at a third of the bytes
      (`compress_figures`).
+11. Search snippets from disk: Sphinx's search page fetches each result's page to show a
+    snippet, which a browser refuses over file://, so a reader of the downloaded site saw bare
+    titles. `search_snippets` writes the first sentences of every section of every page
+    (``_static/search_snippets.js``, loaded only by the search page opened from disk) and
+    _ext/search_offline.js answers the search page's fetches with them.
 10. Math is typeset once, when the site is built (`prerender_math`): the MathJax the site ships
     runs in node (_ext/prerender_math.js) with the components a browser would load (TeX input,
     HTML output, the hidden MathML that screen readers read), each page gets the typeset math and
@@ -55,6 +60,7 @@
 from __future__ import annotations
 
 import html
+import html.parser as html_parser
 import re
 import shutil
 from pathlib import Path
@@ -107,6 +113,8 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
     if "data-root-id=" in body:
         for rel in bokeh_js_files():
             app.add_js_file(rel, priority=400)
+    if pagename == "search":   # before the lists below are copied: add_js_file adds to the builder's
+        app.add_js_file(SEARCH_OFFLINE_JS, priority=200)
     if "script_files" in context:
         context["script_files"] = [js for js in context["script_files"] if not is_thebe_asset(js)]
     if "css_files" in context:
@@ -173,12 +181,106 @@ def _build_finished(app: Any, exception: Exception | None) -> None:
             shutil.copyfile(bokeh_js_dir() / f"{bundle}.min.js", Path(app.outdir) / "_static" / rel)
 
 
+SEARCH_OFFLINE_JS = "search_offline.js"
+#: the most text kept from one section for its search snippet (Sphinx shows 240 characters)
+SNIPPET_CHARS = 480
+
+
+class _SectionText(html_parser.HTMLParser):
+    """The prose of a built page's article by section id (code, outputs, links' marks, the
+    visual half of typeset math and the navigation left out)."""
+
+    SKIP_TAGS = {"script", "style", "nav", "button", "mjx-math", "svg", "template"}
+    SKIP_CLASSES = {"headerlink", "highlight", "cell_output", "output", "toctree-wrapper",
+                    "edition-switch", "eqno"}
+    VOID = {"br", "img", "input", "meta", "link", "hr", "wbr", "source", "col", "area"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None, bool]] = []   # tag, section id, skipped
+        self.article = 0
+        self.text: dict[str, list[str]] = {}
+        self.order: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        d = dict(attrs)
+        classes = set((d.get("class") or "").split())
+        if tag == "article" and "bd-article" in classes:
+            self.article += 1
+        skipped = bool(self.stack and self.stack[-1][2]) or tag in self.SKIP_TAGS \
+            or bool(classes & self.SKIP_CLASSES)
+        section = d.get("id") if tag == "section" and d.get("id") else None
+        if section and self.article and section not in self.text:
+            self.text[section] = []
+            self.order.append(section)
+        self.stack.append((tag, section, skipped))
+
+    def handle_endtag(self, tag):
+        if all(open_tag != tag for open_tag, _, _ in self.stack):
+            return                                   # a stray end tag closes nothing
+        while self.stack:
+            top = self.stack.pop()
+            if top[0] == "article" and self.article:
+                self.article -= 1
+            if top[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if not self.article or (self.stack and self.stack[-1][2]):
+            return
+        section = next((sid for _, sid, _ in reversed(self.stack) if sid), None)
+        if section is not None:
+            self.text[section].append(data)
+
+    def sections(self, limit: int = SNIPPET_CHARS) -> list[list[str]]:
+        out = []
+        for sid in self.order:
+            text = re.sub(r"\s+", " ", "".join(self.text[sid])).strip()
+            if len(text) > limit:
+                text = text[:limit].rsplit(" ", 1)[0] + " ..."
+            if text:
+                out.append([sid, text])
+        return out
+
+
+def page_snippets(page_html: str) -> list[list[str]]:
+    """[[section id, its first sentences], ...] of one built page, in page order."""
+    parser = _SectionText()
+    parser.feed(page_html)
+    return parser.sections()
+
+
+def search_snippets(outdir: Path) -> int:
+    """``_static/search_snippets.js`` and ``_static/search_offline.js`` (see the module doc, 11).
+    Returns the number of pages with snippets."""
+    import json
+
+    snippets = {}
+    for page in _own_pages(outdir):
+        docname = page.relative_to(outdir).with_suffix("").as_posix()
+        if docname in ("search", "genindex"):
+            continue
+        sections = page_snippets(page.read_text(encoding="utf-8", errors="replace"))
+        if sections:
+            snippets[docname] = sections
+    static = outdir / "_static"
+    static.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(snippets, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    (static / "search_snippets.js").write_text(
+        f"window.SEARCH_SNIPPETS = {text};\n", encoding="utf-8")
+    shutil.copyfile(Path(__file__).with_name(SEARCH_OFFLINE_JS), static / SEARCH_OFFLINE_JS)
+    return len(snippets)
+
+
 def slim_site(outdir: Path, math_record: Path | None = None) -> None:
     """The built site's shared files without what no page shows (see the module doc, 9, 10)."""
     slim_icons(outdir)
     edition_name_fonts(outdir)
     compress_figures(outdir)
     prerender_math(outdir, math_record)
+    search_snippets(outdir)
 
 
 _MATH = re.compile(r'(<(span|div) class="math notranslate nohighlight"[^>]*>)(.*?)(</\2>)', re.S)

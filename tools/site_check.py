@@ -18,14 +18,25 @@ For every page it reports:
             into _offline/ by tools/axe.py, injected into each page: no network);
   aspect    an image drawn with another shape than its own (width/height off by more than 3 %),
             measured at 1280 px and on a 390 px phone;
+  touch     on a 390 px phone, a control (button, form field, toggle, slider handle, also inside
+            Bokeh's shadow roots) smaller than TOUCH_MIN (32 px) either way;
+  float     a fixed element (e.g. the theme's "back to top" pill) drawn over the article's text,
+            at 1280 and 390 px, after scrolling down and back up a little;
+  table     on a 390 px phone, a table wider than the column that does not scroll in a container,
+            or scrolls with no visible cue (the fading edge of _static/phone.css);
   weight    a page whose files (the page and everything it loads from the site) weigh more than
             WEIGHT_LIMIT, or WEIGHT_LIMIT_EXPLORER on a page with a live figure (served over
-            HTTP, so sizes are known);
+            HTTP, so sizes are known). The measure is the bytes of the files as stored, every
+            image included (lazy ones are made to load): what a reader who reads the whole page
+            downloads, and what one who opens the downloaded site reads from disk. A server that
+            compresses text (gzip) sends less, so this is the upper bound, on purpose;
   widget    a widget view that did not render (or has no widget state to render from);
   console   an error in the browser console or an uncaught JavaScript exception;
   offline   a request to another host (blocked: the site must work with no network);
   resource  a local file the page asked for that is missing (HTTP status >= 400);
   link      an internal link to a page or #anchor that does not exist;
+  search    a search page (each edition's) whose results for a word of the home page's title
+            are missing or show no snippet, from the web server and from disk;
   launch    a notebook page without its download link or its Binder/Colab buttons for the
             repository named in _config.yml.
 It saves a screenshot of the first screen of every page at 1280 px and at 390 px (a phone) under
@@ -49,7 +60,7 @@ import threading
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import unquote, urldefrag, urlsplit
+from urllib.parse import quote, unquote, urldefrag, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
@@ -91,6 +102,113 @@ ASPECT_TOLERANCE = 0.03
 #: 3 MB, which needs MathJax (0.76 MB) and the theme's CSS and icon fonts (0.7 MB) cut further.
 WEIGHT_LIMIT = 3_000_000
 WEIGHT_LIMIT_EXPLORER = 5_500_000
+#: the smallest a control may be on a phone, in CSS px, both ways (WCAG 2.5.8 asks 24; a finger
+#: needs more): buttons, form fields, toggles, slider handles (also inside Bokeh's shadow roots)
+TOUCH_MIN = 32
+_TOUCH_PROBE = """(least) => {
+  const sel = 'button, input:not([type=hidden]), select, textarea, summary, [role=button], ' +
+              '[role=slider], [role=tab], [role=switch], a.btn, .noUi-handle';
+  const out = [], seen = new Set();
+  const visit = (root) => {
+    for (const el of root.querySelectorAll(sel)) {
+      if (seen.has(el) || el.disabled || el.closest('[hidden], dialog:not([open])')) continue;
+      seen.add(el);
+      const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+      if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' ||
+          style.display === 'none') continue;
+      if (box.width < least || box.height < least) {
+        const what = el.getAttribute('aria-label') || el.getAttribute('title') ||
+          (el.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 40) ||
+          (el.className && String(el.className).slice(0, 40)) || el.tagName;
+        out.push(`${el.tagName.toLowerCase()} "${what}" is ${Math.round(box.width)}x` +
+                 `${Math.round(box.height)} px (at least ${least}x${least})`);
+      }
+    }
+    for (const host of root.querySelectorAll('*')) if (host.shadowRoot) visit(host.shadowRoot);
+  };
+  visit(document);
+  return out;
+}"""
+# fixed elements drawn over the article's text (the theme's header and drawers are exempt: the
+# text scrolls under the header, and an open drawer is the reader's choice)
+_FLOAT_PROBE = """async () => {
+  window.scrollTo(0, Math.min(2400, document.body.scrollHeight / 2));
+  await new Promise(r => setTimeout(r, 150));
+  window.scrollBy(0, -200);                 // the theme shows its "back to top" pill on the way up
+  await new Promise(r => setTimeout(r, 300));
+  const out = [];
+  const text = Array.from(document.querySelectorAll(
+    'article p, article li, article td, article th, article h1, article h2, article h3, article pre'))
+    .map(el => el.getBoundingClientRect())
+    .filter(r => r.width > 0 && r.bottom > 0 && r.top < window.innerHeight);
+  for (const el of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(el);
+    if (style.position !== 'fixed' || style.display === 'none' || style.visibility === 'hidden' ||
+        Number(style.opacity) === 0 || el.closest('header, .bd-sidebar-primary, ' +
+        '.bd-sidebar-secondary, dialog, .bd-header, .search-button__wrapper')) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (text.some(r => box.left < r.right && box.right > r.left && box.top < r.bottom &&
+                       box.bottom > r.top))
+      out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "` +
+               `${(el.textContent || '').trim().slice(0, 30)}" floats over the text at ` +
+               `${Math.round(box.left)},${Math.round(box.top)} (${Math.round(box.width)}x` +
+               `${Math.round(box.height)} px)`);
+  }
+  window.scrollTo(0, 0);
+  return out;
+}"""
+# a table wider than the column must scroll in a container that shows it does (phone.css)
+_TABLE_PROBE = """() => {
+  const out = [];
+  for (const table of document.querySelectorAll('article table')) {
+    if (table.offsetParent === null) continue;
+    let box = table.parentElement;
+    while (box && box.tagName !== 'ARTICLE' && !['auto', 'scroll'].includes(getComputedStyle(box).overflowX))
+      box = box.parentElement;
+    const article = table.closest('article').getBoundingClientRect();
+    const wide = table.getBoundingClientRect().width > (box && box.tagName !== 'ARTICLE' ?
+      box.clientWidth : article.width) + 1;
+    if (!wide) continue;
+    const label = (table.querySelector('caption, th, td') || table).textContent.trim().slice(0, 40);
+    if (!box || box.tagName === 'ARTICLE')
+      out.push(`table "${label}" is wider than the column and does not scroll`);
+    else if (getComputedStyle(box).maskImage === 'none' &&
+             getComputedStyle(box).webkitMaskImage === 'none')
+      out.push(`table "${label}" scrolls sideways with no cue that it does`);
+  }
+  return out;
+}"""
+# the search page's results, each with a snippet of its page (also from disk, where the browser
+# refuses to fetch the pages: _ext/search_offline.js serves the snippets the build wrote)
+_SEARCH_PROBE = """async () => {
+  const items = () => Array.from(document.querySelectorAll('#search-results li'));
+  for (let i = 0; i < 100; i++) {
+    const done = items().length > 0 &&
+      items().slice(0, 5).every(li => li.querySelector('p.context'));
+    if (done) break;
+    await new Promise(r => setTimeout(r, 100));
+  }
+  const found = items();
+  if (!found.length) return ['no result'];
+  const bare = found.slice(0, 5).filter(li => !li.querySelector('p.context'))
+    .map(li => li.querySelector('a').textContent.trim().slice(0, 50));
+  return bare.length ? ['results without a snippet: ' + bare.join('; ')] : [];
+}"""
+
+
+def search_query(site: Path) -> str | None:
+    """A query every edition's search must answer: the first long word of its home page title."""
+    index = site / "index.html"
+    if index.is_file() and _parse(index).refresh:       # the home page redirects to the intro
+        index = site / urldefrag(_parse(index).refresh)[0]
+    if not index.is_file():
+        return None
+    m = re.search(r"<title>(.*?)</title>", index.read_text(encoding="utf-8", errors="replace"), re.S)
+    words = [w for w in re.findall(r"\w+", m.group(1) if m else "") if len(w) >= 5 or not w.isascii()]
+    return words[0] if words else None
+
+
 # every shown image whose drawn shape differs from its own by more than the tolerance
 _ASPECT_PROBE = """(tolerance) => {
   const out = [];
@@ -454,6 +572,13 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                     page.wait_for_timeout(100)              # let the layout settle
                     current.extend(Issue(name, "aspect", f"at {label} px: {m}")
                                    for m in page.evaluate(_ASPECT_PROBE, ASPECT_TOLERANCE))
+                    current.extend(Issue(name, "float", f"at {label} px: {m}")
+                                   for m in page.evaluate(_FLOAT_PROBE))
+                    if label == "390":
+                        current.extend(Issue(name, "touch", f"at {label} px: {m}")
+                                       for m in page.evaluate(_TOUCH_PROBE, TOUCH_MIN))
+                        current.extend(Issue(name, "table", f"at {label} px: {m}")
+                                       for m in page.evaluate(_TABLE_PROBE))
                 page.set_viewport_size({"width": 1280, "height": 800})
                 if not file_urls:
                     page.wait_for_timeout(300)              # late fonts and images
@@ -486,6 +611,19 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                         page.screenshot(path=str(screenshots / f"{stem}-{label}.png"))
                     page.set_viewport_size({"width": 1280, "height": 800})
                 issues.extend(dict.fromkeys(current))  # de-duplicated, in order
+            for path in pages:                  # each edition's search page, with a query
+                path = path.resolve()
+                if path.name != "search.html":
+                    continue
+                name = path.relative_to(html).as_posix()
+                name_box[0] = name
+                current.clear()
+                query = search_query(path.parent)
+                if query:
+                    page.goto(f"{origin}/{name}?q={quote(query)}", wait_until="load", timeout=60_000)
+                    current.extend(Issue(name, "search", f"{m} (query {query!r})")
+                                   for m in page.evaluate(_SEARCH_PROBE))
+                issues.extend(dict.fromkeys(current))
             browser.close()
     finally:
         if server is not None:
