@@ -1,4 +1,6 @@
-"""The first cell that lets a notebook run on Colab: install gradlab when it is missing.
+"""The first cell that lets a notebook run on Colab: install the course's packages when missing.
+
+(gradlab, the measuring library, and coursepages, the page package some chapters draw with.)
 
     python tools/colab_cell.py                 # print the cell for the repository in _config.yml
     python tools/colab_cell.py --check [NB...] # exit 1 naming notebooks whose cell is missing/stale
@@ -25,12 +27,19 @@ import toc  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 TEMPLATE = """\
-# Colab, or any Python without the course package: install gradlab from the course repository.
+# Colab, or any Python without the course packages: install them from the course repository.
 try:
+    import coursepages
     import gradlab
 except ImportError:
     %pip install --quiet "gradlab @ git+{url}@{branch}"
+    %pip install --quiet "coursepages @ git+{url}@{branch}#subdirectory=src/pages"
     import gradlab"""
+
+#: first lines of earlier versions of the cell: a notebook carrying one gets the current cell
+EARLIER_FIRST_LINES = (
+    "# Colab, or any Python without the course package: install gradlab from the course repository.",
+)
 
 
 def cell_text(config: Path = ROOT / "_config.yml") -> str:
@@ -72,7 +81,7 @@ def insert_cell(path: Path, text: str) -> bool:
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     if code and nb.cells[code[0]].source.strip() == text.strip():
         return False
-    if code and nb.cells[code[0]].source.startswith(TEMPLATE.splitlines()[0]):
+    if code and nb.cells[code[0]].source.startswith((TEMPLATE.splitlines()[0], *EARLIER_FIRST_LINES)):
         del nb.cells[code[0]]
     cell = nbformat.v4.new_code_cell(text, metadata={"tags": ["remove-cell"]})
     cell["id"] = "colab-install"
