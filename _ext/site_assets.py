@@ -202,7 +202,12 @@ class _SectionText(html_parser.HTMLParser):
         self.text: dict[str, list[str]] = {}
         self.order: list[str] = []
 
+    BLOCK = {"p", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd",
+             "section", "pre", "blockquote", "figcaption", "br", "tr"}
+
     def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCK:
+            self.handle_data(" ")                    # words of two blocks stay apart
         if tag in self.VOID:
             return
         d = dict(attrs)
@@ -218,6 +223,8 @@ class _SectionText(html_parser.HTMLParser):
         self.stack.append((tag, section, skipped))
 
     def handle_endtag(self, tag):
+        if tag in self.BLOCK:
+            self.handle_data(" ")
         if all(open_tag != tag for open_tag, _, _ in self.stack):
             return                                   # a stray end tag closes nothing
         while self.stack:

@@ -310,3 +310,67 @@ def test_math_is_typeset_when_the_site_is_built(tmp_path):
     page.write_text(head + '<span class="math notranslate nohighlight">\\(z\\)</span>', encoding="utf-8")
     site_assets.prerender_math(out, record)
     assert "mjx-c.mjx-c3C::before" in (out / "_static" / "mathjax-chtml.css").read_text(encoding="utf-8")
+
+
+PAGE_WITH_SECTIONS = """<html><body><nav class="bd-docs-nav"><p>Chapter list</p></nav>
+<main role="main"><article class="bd-article">
+<section id="clipping"><h1>Gradient clipping<a class="headerlink" href="#clipping">#</a></h1>
+<p>Clipping caps the size of a gradient.</p><p>It is a guard.</p>
+<div class="cell_input"><div class="highlight"><pre>clip(g)</pre></div></div>
+<div class="cell_output"><pre>tensor(5.)</pre></div>
+<section id="the-mechanism"><h2>The mechanism</h2><p>Let <span class="math"><mjx-container>
+<mjx-math><mjx-c></mjx-c></mjx-math><mjx-assistive-mml><math><mi>g</mi></math></mjx-assistive-mml>
+</mjx-container></span> be the gradient.</p></p>""" + "<p>More words here.</p>" * 60 + """
+</section></section></article></main></body></html>"""
+
+
+def test_search_snippets_hold_each_sections_first_sentences(tmp_path):
+    sections = dict(site_assets.page_snippets(PAGE_WITH_SECTIONS))
+    assert list(sections) == ["clipping", "the-mechanism"]
+    assert sections["clipping"] == "Gradient clipping Clipping caps the size of a gradient. It is a guard."
+    assert sections["the-mechanism"].startswith("The mechanism Let g be the gradient. More words")
+    assert len(sections["the-mechanism"]) <= site_assets.SNIPPET_CHARS + 4
+    assert sections["the-mechanism"].endswith(" ...")
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "clipping.html").write_text(PAGE_WITH_SECTIONS, encoding="utf-8")
+    (tmp_path / "search.html").write_text(PAGE_WITH_SECTIONS, encoding="utf-8")
+    assert site_assets.search_snippets(tmp_path) == 1
+    script = (tmp_path / "_static" / "search_snippets.js").read_text(encoding="utf-8")
+    assert script.startswith('window.SEARCH_SNIPPETS = {"book/clipping":[["clipping","Gradient')
+    assert (tmp_path / "_static" / site_assets.SEARCH_OFFLINE_JS).is_file()
+
+
+def test_the_search_page_gets_snippets_from_disk(tmp_path):
+    """In Chromium from file://: the search page's fetch of a result page answers with its
+    snippets, in the shape Sphinx reads ([role=main] and sections by id)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import site_check
+
+    if not Path(site_check.CHROMIUM).is_file():
+        import pytest
+
+        pytest.skip("no Chromium")
+    from playwright.sync_api import sync_playwright
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "clipping.html").write_text(PAGE_WITH_SECTIONS, encoding="utf-8")
+    site_assets.search_snippets(tmp_path)
+    (tmp_path / "search.html").write_text(
+        '<html data-content_root="./"><head><script src="_static/search_offline.js"></script>'
+        "</head><body></body></html>", encoding="utf-8")
+    probe = """async () => {
+      const html = await (await fetch('./book/clipping.html')).text();
+      const doc = new DOMParser().parseFromString(html, 'text/html');
+      let other = 'fetched';
+      try { await fetch('./book/missing.html'); } catch (e) { other = 'refused'; }
+      return [doc.querySelector('[role="main"] #the-mechanism').textContent, other];
+    }"""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=site_check.CHROMIUM,
+                                     args=site_check.CHROMIUM_FLAGS, headless=True)
+        page = browser.new_page()
+        page.goto((tmp_path / "search.html").as_uri(), wait_until="load")
+        section, other = page.evaluate(probe)
+        browser.close()
+    assert section.startswith("The mechanism Let g be the gradient.")
+    assert other == "refused"      # a page without snippets goes to the browser, which refuses

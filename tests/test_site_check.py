@@ -58,7 +58,12 @@ GOOD = PAGE.format(
 <img src="_images/ok.png" alt="ok" width="30" height="20">
 <pre><code>cost = "$$ in code is fine"</code></pre>
 <p id="sec">A section; <a href="#top">back to the top</a>, <a href="bad.html">the bad page</a>,
-<a href="https://example.org/elsewhere">an outside link</a> (not followed).</p>""")
+<a href="https://example.org/elsewhere">an outside link</a> (not followed).</p>
+<article><button style="width: 40px; height: 40px">ok</button>
+<div class="pst-scrollable-table-container" style="overflow-x: auto;
+  mask-image: linear-gradient(to right, #000 80%, transparent)">
+<table style="width: 900px"><tr><td>a wide table that scrolls, with a cue</td></tr></table></div>
+</article>""")
 
 BAD = PAGE.format(
     title="bad",
@@ -70,7 +75,12 @@ BAD = PAGE.format(
 <p><a href="good.html#sec">fine</a>, <a href="nowhere.html">no such page</a>,
 <a href="good.html#no-such-anchor">no such anchor</a>.</p>
 <script type="application/vnd.jupyter.widget-view+json">
-{"version_major": 2, "version_minor": 0, "model_id": "abc"}</script>""")
+{"version_major": 2, "version_minor": 0, "model_id": "abc"}</script>
+<article><p>A phone reader's text, long enough to sit under a floating pill. """ + "Words. " * 400 + """</p>
+<button id="tiny" style="width: 20px; height: 20px">x</button>
+<table id="wide" style="width: 900px"><tr><td>a table wider than a phone</td><td>col 2</td></tr></table>
+<button style="position: fixed; top: 40%; left: 10px; width: 200px; height: 40px">pill</button>
+</article>""")
 
 # One defect class per line: each must be reported as "tex" (and nothing on GOOD_TEXT)
 TEX = PAGE.format(
@@ -161,6 +171,9 @@ def test_every_fault_is_reported(browser_report):
     assert any(i.kind == "image" and "missing.png" in i.detail for i in bad), text
     assert any(i.kind == "offline" and "cdn.example.org" in i.detail for i in bad), text
     assert any(i.kind == "resource" and "missing.png" in i.detail for i in bad), text
+    assert any(i.kind == "touch" and "20x20 px" in i.detail for i in bad), text
+    assert any(i.kind == "table" and "does not scroll" in i.detail for i in bad), text
+    assert any(i.kind == "float" and '"pill"' in i.detail for i in bad), text
 
 
 @needs_chromium

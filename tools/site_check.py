@@ -147,7 +147,8 @@ _FLOAT_PROBE = """async () => {
         Number(style.opacity) === 0 || el.closest('header, .bd-sidebar-primary, ' +
         '.bd-sidebar-secondary, dialog, .bd-header, .search-button__wrapper')) continue;
     const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0) continue;
+    if (box.width === 0 || box.height === 0 || box.bottom <= 0 || box.top >= window.innerHeight ||
+        box.right <= 0 || box.left >= window.innerWidth) continue;   // off screen (a skip link)
     if (text.some(r => box.left < r.right && box.right > r.left && box.top < r.bottom &&
                        box.bottom > r.top))
       out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''} "` +

@@ -94,15 +94,17 @@ readout.text = texts.join("<br>");
 #: a slider handle a finger can hit (at least 32 px, WCAG 2.5.8 asks 24) and a thicker track
 SLIDER_CSS = """
 .noUi-horizontal { height: 12px; }
-.noUi-horizontal .noUi-handle { width: 28px; height: 28px; top: -9px; right: -14px; }
+.noUi-horizontal .noUi-handle { width: 32px; height: 32px; top: -11px; right: -16px; }
 .noUi-touch-area { position: absolute; inset: -6px; }
 """
+#: choice buttons a finger can hit (32 px tall, as the slider handles)
+BUTTON_CSS = ".bk-btn { min-height: 32px; }"
 
 
 def index_slider(title: str, labels: list[str], value: int, name: str) -> Any:
     """A Bokeh slider over grid positions 0..len(labels)-1 that shows the grid's labels.
 
-    Its handle is 28 px with a 40 px touch area; the page's script (``explorer_figure``) names
+    Its handle is 32 px with a 44 px touch area; the page's script (``explorer_figure``) names
     it by ``title`` and announces the shown label (``aria-valuetext``), not the grid index.
     """
     from bokeh.models import CustomJSTickFormatter, InlineStyleSheet, Slider
@@ -267,7 +269,7 @@ def web_figure(explorer: Explorer, **start: Any) -> LiveFigure:
     """The website's form of ``explorer``: every combination of its controls' website positions
     computed in advance, opening at the controls' start (or at ``start``: positions the website
     offers; a bad one is refused naming its control). The groups are kept as ``.groups``."""
-    from bokeh.models import ColumnDataSource, RadioButtonGroup
+    from bokeh.models import ColumnDataSource, InlineStyleSheet, RadioButtonGroup
 
     if not isinstance(explorer, Explorer):
         raise TypeError(f"explorer must be a gradlab.explorer.Explorer, got {type(explorer).__name__}")
@@ -287,7 +289,8 @@ def web_figure(explorer: Explorer, **start: Any) -> LiveFigure:
             index = c.values.index(values[name])
             if c.choice:
                 controls.append(RadioButtonGroup(labels=list(c.values), active=index,
-                                                 name=f"control-{name}"))
+                                                 name=f"control-{name}",
+                                                 stylesheets=[InlineStyleSheet(css=BUTTON_CSS)]))
             else:
                 controls.append(index_slider(c.label, c.labels(), index, f"control-{name}"))
         states = {key: group.state(**setting) for key, setting in explorer.settings(group)}
