@@ -58,7 +58,7 @@ DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\$)(?:\\.|[^$\\])+?\$")
 CODE = re.compile(r"(?<![}`])`([^`]+)`(?!`)")
 LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>")
-NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*")   # a digit after a CJK character counts
 #: roles whose text is prose (badges): only the role name must stay
 PROSE_ROLES = ("bdg",)
 ORIGINAL_SCRIPTS = re.compile(r"[\u0400-\u04ff\u4e00-\u9fff\u3400-\u4dbf\u0980-\u09ff]")

@@ -137,12 +137,18 @@ def assignment_odds(assignment: str) -> dict:
             "all": math.prod(r["neighbour"] for r in rows)}
 
 
+def _grouped(n: float) -> str:
+    """An integer with thin grouping (12 800), as the course writes large numbers: a comma would
+    read as a decimal point in the Russian edition."""
+    return f"{n:,.0f}".replace(",", "\u202f")
+
+
 def _pct(x: float) -> str:
     if x == 0:
         return "0 %"
     if x >= 0.01:
         return f"{100 * x:.0f} %"
-    return f"1 in {1 / x:,.0f}"
+    return f"1 in {_grouped(1 / x)}"
 
 
 def markdown() -> str:
@@ -155,8 +161,8 @@ def markdown() -> str:
     for assignment in spec.ASSIGNMENTS:
         result = assignment_odds(assignment)
         for r in result["rows"]:
-            lines.append(f"| {r['qid']} | {r['kind']} | {r['variants']:,} | {r['answers']:,} | "
-                         f"{_pct(r['neighbour'])} | {_pct(r['public'])} |")
+            lines.append(f"| {r['qid']} | {r['kind']} | {_grouped(r['variants'])} | "
+                         f"{_grouped(r['answers'])} | {_pct(r['neighbour'])} | {_pct(r['public'])} |")
         summaries.append(f"{assignment}: {result['expected']:.2f} of {result['points']} points "
                          f"on average, all {len(result['rows'])} right {_pct(result['all'])}")
     lines += ["", "Copying all the number and letter answers of a neighbour's copy earns, on "
