@@ -633,6 +633,15 @@ def translated_toc(words: dict[str, str], out: Path) -> Path:
     return out
 
 
+def cached_runs(cache: Path | None) -> int:
+    """How many executions the cache holds (a translated edition must add none)."""
+    if cache is None or not cache.exists():
+        return 0
+    from jupyter_cache import get_cache
+
+    return len(get_cache(str(cache)).list_cache_records())
+
+
 def build(lang: str, cache: Path | None, out: Path) -> None:
     """One translated edition, from the English build's execution cache, warnings as errors.
 
@@ -656,8 +665,12 @@ def build(lang: str, cache: Path | None, out: Path) -> None:
         "sphinx.explorer_translations": explorer_catalog(lang),
     })
     jb = Path(sys.executable).with_name("jupyter-book")
+    before = cached_runs(cache)
     subprocess.run([str(jb), "build", str(ROOT), "--config", str(config), "--toc", str(toc),
                     "--path-output", str(work), "-W", "-n", "--keep-going", "-q"], check=True)
+    if cached_runs(cache) != before:
+        sys.exit(f"the {lang} edition executed a notebook instead of reading the English build's "
+                 "execution: a notebook changed between the two builds; run `make book` again")
     if out.exists():
         shutil.rmtree(out)
     shutil.move(work / "_build" / "html", out)
