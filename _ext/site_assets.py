@@ -31,7 +31,7 @@
    the search page loads its own.
 8. sphinx-design's stylesheet and tab script (62 kB) load only on pages that use one of its
    components (a class ``sd-...`` in the page body: the source documents' columns and badges).
-9. After the build, three shared files lose what no page shows (`slim_site`):
+9. After the build, the shared files lose what no page shows (`slim_site`):
    - Font Awesome: the theme ships all 2,000 icons (fonts 0.28 MB per page, 86 kB of CSS rules);
      the site shows about twenty. The fonts are cut down to the icons named in the built pages,
      the theme's scripts and the CSS's own ``content`` glyphs, and the CSS keeps only those
@@ -40,6 +40,10 @@
      বাংলা), which made every English page download the Chinese and Bengali fonts (0.19 MB) for
      five glyphs. The switch gets its own fonts holding just its glyphs (`edition_name_fonts`,
      _static/edition_names.css); the full fonts load only where the page's text needs them.
+   - The theme's stylesheet (0.31 MB, most of it Bootstrap components the site never shows)
+     keeps only the rules whose classes appear in a built page or in one of the site's scripts
+     (`purge_css`; classes a script joins from parts, "bs-...", are always kept). Screenshots
+     of every kind of page, open drawers and dialogs, light and dark, are pixel-identical.
    - Figures: matplotlib writes 24-bit PNGs; a palette of 256 colours draws the same plot
      (a root-mean-square difference below 1 of 255 levels on every figure of the book, checked
      per image: an image that would change more keeps its colours) at a third of the bytes
@@ -281,9 +285,115 @@ def search_snippets(outdir: Path) -> int:
     return len(snippets)
 
 
+def _split_top(text: str, sep: str) -> list[str]:
+    """`text` split at each `sep` outside parentheses, brackets and quotes."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, ch in enumerate(text):
+        if quote:
+            quote = "" if ch == quote and text[i - 1] != "\\" else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _blocks(css: str) -> list[tuple[str, str | None]]:
+    """Top-level items of a stylesheet: (prelude, body) for a block, (statement, None) for an
+    at-rule without one (``@charset``, ``@import``). Quotes and comments are respected."""
+    items, i, n = [], 0, len(css)
+    while i < n:
+        j, quote = i, ""
+        while j < n:                                  # the prelude ends at { or ; (outside quotes)
+            ch = css[j]
+            if quote:
+                quote = "" if ch == quote and css[j - 1] != "\\" else quote
+            elif css.startswith("/*", j):
+                j = css.find("*/", j + 2) + 1 or n
+            elif ch in "\"'":
+                quote = ch
+            elif ch in "{;":
+                break
+            j += 1
+        if j >= n:
+            break
+        if css[j] == ";":
+            items.append((css[i:j + 1], None))
+            i = j + 1
+            continue
+        depth, k, quote = 1, j + 1, ""
+        while k < n and depth:
+            ch = css[k]
+            if quote:
+                quote = "" if ch == quote and css[k - 1] != "\\" else quote
+            elif ch in "\"'":
+                quote = ch
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth -= 1
+            k += 1
+        items.append((css[i:j], css[j + 1:k - 1]))
+        i = k
+    return items
+
+
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][_a-zA-Z0-9-]*)")
+#: classes that scripts make by joining strings (bootstrap's "bs-" + name + "-auto"): always kept
+DYNAMIC_CLASS_PREFIXES = ("bs-",)
+
+
+def purge_css(css: str, used: set[str]) -> str:
+    """`css` without the style rules whose every selector names a class in no page (`used`: the
+    words of the built pages and of the site's scripts). A selector's ``:not(...)``, ``:is(...)``
+    and other parenthesised parts do not count; at-rules other than @media, @supports, @layer
+    and @container (fonts, keyframes) are kept whole."""
+    out = []
+    for prelude, body in _blocks(css):
+        out.extend(re.findall(r"/\*!.*?\*/", prelude, flags=re.S))     # licences stay
+        head = re.sub(r"/\*.*?\*/", "", prelude, flags=re.S).strip()
+        if body is None:
+            out.append(head)
+        elif head.startswith("@"):
+            if head.split(None, 1)[0] in ("@media", "@supports", "@layer", "@container"):
+                inner = purge_css(body, used)
+                if inner:
+                    out.append(f"{head}{{{inner}}}")
+            else:
+                out.append(f"{head}{{{body}}}")
+        else:
+            keep = [sel for sel in _split_top(head, ",")
+                    if all(c in used or c.startswith(DYNAMIC_CLASS_PREFIXES)
+                           for c in _CLASS.findall(re.sub(r"\([^()]*\)", "", sel)))]
+            if keep:
+                out.append(",".join(keep) + f"{{{body}}}")
+    return "".join(out)
+
+
+def used_words(outdir: Path) -> set[str]:
+    """Every word (class-name characters) of the built pages and of the scripts under _static."""
+    words: set[str] = set()
+    files = [p for p in outdir.rglob("*.html") if "_static" not in p.parts]
+    files += [p for p in outdir.rglob("_static/**/*.js")
+              if not {"mathjax", "vendor"} & set(p.parts) and p.name != "fontawesome.js"]
+    for path in files:
+        words.update(re.findall(r"[A-Za-z0-9_-]+", path.read_text(encoding="utf-8", errors="replace")))
+    return words
+
+
 def slim_site(outdir: Path, math_record: Path | None = None) -> None:
     """The built site's shared files without what no page shows (see the module doc, 9, 10)."""
     slim_icons(outdir)
+    theme_css = outdir / "_static" / "styles" / "pydata-sphinx-theme.css"
+    if theme_css.is_file():
+        theme_css.write_text(purge_css(theme_css.read_text(encoding="utf-8"), used_words(outdir)),
+                             encoding="utf-8")
     edition_name_fonts(outdir)
     compress_figures(outdir)
     prerender_math(outdir, math_record)

@@ -374,3 +374,23 @@ def test_the_search_page_gets_snippets_from_disk(tmp_path):
         browser.close()
     assert section.startswith("The mechanism Let g be the gradient.")
     assert other == "refused"      # a page without snippets goes to the browser, which refuses
+
+
+def test_theme_css_keeps_the_rules_of_classes_some_page_or_script_uses():
+    css = ('@charset "UTF-8";/*! Bootstrap licence */:root{--x:1}.used{color:red}'
+           '.unused{color:blue}.used,.unused .used{margin:0}a:not(.unused){color:green}'
+           ':is(.used, .gone) p{padding:0}.bs-tooltip-auto .used{top:0}'
+           '@media (min-width:1px){.unused{x:1}.used > .child{x:2}}@media print{.gone{x:3}}'
+           '@font-face{font-family:F;src:url(f.woff2)}@keyframes spin{0%{top:0}to{top:1px}}'
+           '.quote::before{content:"{.unused}"}')
+    slim = site_assets.purge_css(css, {"used", "child", "quote"})
+    assert slim.startswith('@charset "UTF-8";/*! Bootstrap licence */:root{--x:1}.used{color:red}')
+    assert ".unused{color:blue}" not in slim and ".used{margin:0}" in slim
+    assert "a:not(.unused){color:green}" in slim and ":is(.used, .gone) p{padding:0}" in slim
+    assert ".bs-tooltip-auto .used{top:0}" in slim                     # made by a script from parts
+    assert "@media (min-width:1px){.used > .child{x:2}}" in slim and "@media print" not in slim
+    assert "@font-face{font-family:F;src:url(f.woff2)}" in slim
+    assert "@keyframes spin{0%{top:0}to{top:1px}}" in slim
+    assert '.quote::before{content:"{.unused}"}' in slim
+    everything = site_assets.purge_css(css, {"used", "unused", "gone", "child", "quote"})
+    assert everything.replace("\n", "") == css
