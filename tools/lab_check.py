@@ -236,6 +236,17 @@ def make_edition(out: Path, notebooks: list[Path]) -> list[str]:
     return [student_edition.convert(p, out).relative_to(out).as_posix() for p in notebooks]
 
 
+def _die_with_parent() -> None:
+    """In the server's process, before exec: Linux sends it SIGTERM when this check's process
+    ends, however it ends (also by SIGKILL, when no `finally` and no signal handler runs)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: stop() at exit still applies
+        pass
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -279,7 +290,8 @@ class Lab:
             with open(self.log, "ab") as log:
                 # a session of its own: stop() ends the server and every kernel it started
                 self.proc = subprocess.Popen(cmd, cwd=self.root, env=self.env, stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)
+                                             stderr=subprocess.STDOUT, start_new_session=True,
+                                             preexec_fn=_die_with_parent)
             atexit.register(self.stop)
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline and self.proc.poll() is None:
@@ -352,9 +364,13 @@ JS_READ = """(fragments) => {
       if (!node) { out.markdown.push({cell: i, text: '', unrendered: true}); return; }
       out.markdown.push({cell: i, text: node.innerText});
       for (const code of node.querySelectorAll('code[class*="language-{"]'))
-        out.fences.push({cell: i, text: code.className});
-      for (const pre of node.querySelectorAll('pre'))
-        if (!pre.innerText.trim()) out.fences.push({cell: i, text: 'an empty code block: a stray fence'});
+        out.fences.push({cell: i, text: 'a directive shown as a code block: ' + code.className});
+      for (const pre of node.querySelectorAll('pre')) {  // textContent: also inside a closed <details>
+        if (!pre.textContent.trim()) out.fences.push({cell: i, text: 'an empty code block: a stray fence'});
+        else if (/<a id=|<details|<summary|\\*\\*Exercise|\\*\\*Solution/.test(pre.textContent))
+          out.fences.push({cell: i, text: 'Markdown shown as code (an unclosed fence): ' +
+                                          pre.textContent.trim().replace(/\\s+/g, ' ').slice(0, 60)});
+      }
       if ([...node.querySelectorAll('h1, h2')].some((h) => /^\\s*Solutions\\b/.test(h.textContent)))
         solutionsSection = true;
       for (const d of node.querySelectorAll('details'))
@@ -562,8 +578,7 @@ def check(notebooks: list[str], edition: Path, lab: Lab, solutions: dict[str, li
                 if found:
                     issues.append(Issue(rel, "markup", f"cell {md['cell']}: {found[:4]}"))
             for fence in seen["fences"]:
-                issues.append(Issue(rel, "markup", f"cell {fence['cell']}: a directive shown as a "
-                                    f"code block ({fence['text']})"))
+                issues.append(Issue(rel, "markup", f"cell {fence['cell']}: {fence['text']}"))
             for sol in seen["solutions"]:
                 issues.append(Issue(rel, "solution", f"cell {sol['cell']}: {sol['text']!r} in view"))
             for code in seen["code"]:
@@ -590,7 +605,7 @@ def check(notebooks: list[str], edition: Path, lab: Lab, solutions: dict[str, li
                          if redraws else "") + ")", flush=True)
             page.evaluate("() => window.jupyterapp.serviceManager.sessions.shutdownAll()")
         browser.close()
-    return issues, details, known
+    return list(dict.fromkeys(issues)), details, known  # a retried request is reported once
 
 
 def main(argv: list[str] | None = None) -> int:
