@@ -116,7 +116,10 @@ _TOUCH_PROBE = """(least) => {
     for (const el of root.querySelectorAll(sel)) {
       if (seen.has(el) || el.disabled || el.closest('[hidden], dialog:not([open])')) continue;
       seen.add(el);
-      const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+      const style = getComputedStyle(el);
+      // a form field is hit through its labels too (a tab's hidden radio button: its label)
+      const box = [el, ...(el.labels || [])].map(e => e.getBoundingClientRect())
+        .reduce((a, b) => (b.width * b.height > a.width * a.height ? b : a));
       if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' ||
           style.display === 'none') continue;
       if (box.width < least || box.height < least) {
