@@ -47,8 +47,14 @@ LANGS = ("ru", "zh", "bn")
 #: the language code Sphinx and the theme know (their own words: "Search", "Contents", ...)
 SPHINX_LANGUAGE = {"ru": "ru", "zh": "zh_CN", "bn": "bn"}
 POT_DIR = ROOT / "_build" / "gettext"
-#: the English page that has nothing to translate: the bibliography is generated
-SKIP_PAGES = {"book/references"}
+#: English pages with nothing to translate
+SKIP_PAGES: set[str] = set()
+#: the words myst-nb puts on a folded code cell (a setting, not a message)
+CODE_PROMPTS = {
+    "ru": ("Показать код", "Скрыть код"),
+    "zh": ("显示代码", "隐藏代码"),
+    "bn": ("কোড দেখান", "কোড লুকান"),
+}
 
 # ---------------------------------------------------------------------------------------------
 # what a translation must keep
@@ -663,6 +669,8 @@ def build(lang: str, cache: Path | None, out: Path) -> None:
         "sphinx.edition_root": f"{lang}/",
         "sphinx.glued_translations": glued_catalog(lang),
         "sphinx.explorer_translations": explorer_catalog(lang),
+        "sphinx.nb_code_prompt_show": CODE_PROMPTS[lang][0],
+        "sphinx.nb_code_prompt_hide": CODE_PROMPTS[lang][1],
     })
     jb = Path(sys.executable).with_name("jupyter-book")
     before = cached_runs(cache)
