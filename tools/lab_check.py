@@ -9,8 +9,8 @@
 The student edition (tools/student_edition.py, with its stored outputs, as `make lab` writes it)
 is generated into a temporary folder. JupyterLab is started on it (127.0.0.1, a free port, a
 random token, no browser, no network: every request to another host is blocked and reported) and
-each notebook is opened in headless Chromium (Debian's chromium through Playwright), its outputs
-cleared, then Kernel > Restart Kernel and Run All. When the kernel is idle and no cell is pending,
+each notebook is opened in headless Chromium (Debian's chromium through Playwright) on a kernel
+started for it, its outputs cleared, then Run > Run All Cells. When the kernel is idle and no cell is pending,
 the check reads the page and reports:
 
   markup    raw MyST in the rendered Markdown (`{glue`, `{numref}`, `(label)=`, `:class:`, `:::`,
@@ -443,9 +443,12 @@ def _run_notebook(page, lab_url: str, token: str, rel: str, n: int, timeout: flo
     page.goto(f"{lab_url}/lab/workspaces/lab-check-{n}/tree/{rel}?token={token}&reset",
               wait_until="domcontentloaded")
     page.wait_for_function(JS_READY, timeout=120_000, polling=250)
+    page.wait_for_timeout(1500)  # let the page finish its own requests to the new kernel
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     start = time.monotonic()
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:restart-run-all'); }")
+    # the kernel was started for this page and has run nothing: Run All is Restart and Run All
+    # (a scripted restart right after opening races the page's first requests to the kernel)
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     stable, state = 0, {}
     while time.monotonic() - start < timeout:
         page.wait_for_timeout(500)
