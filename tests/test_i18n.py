@@ -112,7 +112,7 @@ def test_glued_words_are_translated_with_the_same_numbers(monkeypatch):
     # the check names a glued text without a translation, and a translation that lost a hole
     monkeypatch.setattr(i18n, "glued_strings", lambda: {"diverges": ["x.ipynb::k"],
                                                         "3 in every seed": ["y.ipynb::j"]})
-    monkeypatch.setattr(i18n, "glued_catalog", lambda lang: {"{0} in every seed": "при каждом"})
+    monkeypatch.setattr(i18n, "template_catalog", lambda lang, name: {"{0} in every seed": "при каждом"})
     found = [f.text for f in i18n.check_glued(["ru"])]
     assert any("'diverges'" in f for f in found) and any("holes" in f for f in found), found
 

@@ -375,33 +375,46 @@ def glued_template(value: str) -> tuple[str, list[str]]:
     return GLUED_NUMBER.sub(lambda m: f"{{{next(counter)}}}", value), numbers
 
 
-def glued_catalog(lang: str) -> dict[str, str]:
+HOLE = re.compile(r"\{\d+\}")
+
+
+def template_catalog(lang: str, name: str) -> dict[str, str]:
+    """locales/<lang>/<name>: translated templates (glued words, the explorers' words)."""
     import yaml
 
-    path = LOCALES / lang / "glued.yaml"
+    path = LOCALES / lang / name
     if not path.exists():
         return {}
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def check_glued(langs: list[str]) -> list[Finding]:
-    templates = {glued_template(v)[0]: where for v, where in glued_strings().items()}
+def glued_catalog(lang: str) -> dict[str, str]:
+    return template_catalog(lang, "glued.yaml")
+
+
+def check_templates(langs: list[str], name: str, templates: dict[str, list[str]]) -> list[Finding]:
+    """Every template (English text with {0}, {1}, ... for its numbers) translated in
+    locales/<lang>/<name> with the same holes, and no translation of a template nothing shows."""
     found = []
     for lang in langs:
-        catalog = glued_catalog(lang)
+        catalog = template_catalog(lang, name)
         for template, where in sorted(templates.items()):
             text = catalog.get(template)
             if not text:
-                found.append(Finding(lang, "glued.yaml", f"no translation of the glued text "
-                                     f"{template!r} ({where[0]})"))
-                continue
-            holes = sorted(re.findall(r"\{\d+\}", template))
-            if sorted(re.findall(r"\{\d+\}", text)) != holes:
-                found.append(Finding(lang, "glued.yaml", f"{template!r}: the translation must "
-                                     f"keep the holes {holes}"))
+                found.append(Finding(lang, name, f"no translation of {template!r} ({where[0]})"))
+            elif sorted(HOLE.findall(text)) != sorted(HOLE.findall(template)):
+                found.append(Finding(lang, name, f"{template!r}: the translation must keep the "
+                                     f"holes {sorted(HOLE.findall(template))}"))
         for template in sorted(set(catalog) - set(templates)):
-            found.append(Finding(lang, "glued.yaml", f"{template!r} is no longer glued by any page"))
+            found.append(Finding(lang, name, f"{template!r} is no longer shown by any page"))
     return found
+
+
+def check_glued(langs: list[str]) -> list[Finding]:
+    templates: dict[str, list[str]] = {}
+    for value, where in glued_strings().items():
+        templates.setdefault(glued_template(value)[0], []).extend(where)
+    return check_templates(langs, "glued.yaml", templates)
 
 
 def translate_glued(value: str, catalog: dict[str, str]) -> str:
@@ -480,12 +493,7 @@ def _words(node, key: str | None = None):
 
 
 def explorer_catalog(lang: str) -> dict[str, str]:
-    import yaml
-
-    path = LOCALES / lang / "explorers.yaml"
-    if not path.exists():
-        return {}
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return template_catalog(lang, "explorers.yaml")
 
 
 def translate_figures(html: str, catalog: dict[str, str]) -> str:
@@ -521,20 +529,7 @@ def translate_figures(html: str, catalog: dict[str, str]) -> str:
 
 
 def check_explorers(langs: list[str]) -> list[Finding]:
-    templates = explorer_strings()
-    found = []
-    for lang in langs:
-        catalog = explorer_catalog(lang)
-        for template, where in sorted(templates.items()):
-            text = catalog.get(template)
-            if not text:
-                found.append(Finding(lang, "explorers.yaml", f"no translation of {template!r} "
-                                     f"({where[0]})"))
-            elif sorted(re.findall(r"\{\d+\}", text)) != sorted(re.findall(r"\{\d+\}", template)):
-                found.append(Finding(lang, "explorers.yaml", f"{template!r}: keep every hole"))
-        for template in sorted(set(catalog) - set(templates)):
-            found.append(Finding(lang, "explorers.yaml", f"{template!r} is in no live figure"))
-    return found
+    return check_templates(langs, "explorers.yaml", explorer_strings())
 
 
 # ---------------------------------------------------------------------------------------------
