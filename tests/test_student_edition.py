@@ -41,12 +41,14 @@ def test_student_notebook_is_plain_markdown(edition: Path, path: Path):
     assert student_edition.leftovers(nb) == []
     code = {"".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"}
     original = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    hidden = {"".join(c["source"]) for c in original if c["cell_type"] == "code"
-              and "remove-cell" in c["metadata"].get("tags", []) and "explore_" not in "".join(c["source"])}
+    # hidden on the website and not needed by any cell the edition keeps (a glue or claim cell)
+    needed = student_edition.kept_code_cells(original)
+    hidden = {"".join(c["source"]) for i, c in enumerate(original) if c["cell_type"] == "code"
+              and "remove-cell" in c["metadata"].get("tags", []) and i not in needed}
     assert not code & hidden, "a website-only cell (glue, claim guard) is in the student edition"
     assert not any(re.search(r"\bweb_\w+\(", src) for src in code), "a live-figure cell is in it"
-    explorers = {"".join(c["source"]) for c in original if c["cell_type"] == "code"
-                 and "explore_" in "".join(c["source"])}
+    explorers = {student_edition._WEB_IMPORT.sub("", "".join(c["source"])) for c in original
+                 if c["cell_type"] == "code" and "explore_" in "".join(c["source"])}
     assert explorers <= code, "a JupyterLab explorer is missing from the student edition"
     text = _markdown(nb)
     # every solution is folded or in the final Solutions section
@@ -108,3 +110,35 @@ def test_a_stale_copy_is_caught(tmp_path):
     (tmp_path / first).write_text(student_edition.render(ROOT / first, True) + " ")
     found = student_edition.stale(tmp_path)
     assert str(first) in found and len(found) == len(NOTEBOOKS)
+
+
+def test_the_install_cell_comes_first(edition: Path):
+    """Colab has neither package: the student edition keeps the install cell the site hides."""
+    import colab_cell
+
+    text = colab_cell.cell_text()
+    for path in NOTEBOOKS:
+        nb = json.loads((edition / path.relative_to(ROOT)).read_text(encoding="utf-8"))
+        code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+        assert "".join(code[0]["source"]).strip() == text.strip(), path.name
+
+
+def test_a_hidden_cell_a_solution_needs_is_kept_with_the_solutions():
+    """A solution that reads a name only a website-only cell defines still runs; the cell goes
+    with the solutions (after the exercises), and a glue-only cell stays out."""
+    def code(src, tags=()):
+        return {"cell_type": "code", "source": src, "metadata": {"tags": list(tags)}, "outputs": []}
+
+    def md(src):
+        return {"cell_type": "markdown", "source": src, "metadata": {}}
+
+    cells = [code("x = 1"),
+             code("answer = x + 41\nglue('a', answer)", ["remove-cell"]),
+             code("glue('b', x)", ["remove-cell"]),
+             md("```{exercise} What is it?\n:label: ex\n```\n\n"
+                "```{solution-start} ex\n:class: dropdown\n```"),
+             code("print(answer)"),
+             md("```{solution-end}\n```\nAfter.")]
+    kept = student_edition.kept_code_cells(cells)
+    assert kept == {0: False, 1: True, 4: True}
+    assert student_edition.solution_cells(cells) == {4}

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = """\
 # Colab, or any Python without the course packages: install them from the course repository.
 try:
-    import coursepages
+    import coursepages  # noqa: F401  (some chapters draw with it)
     import gradlab
 except ImportError:
     %pip install --quiet "gradlab @ git+{url}@{branch}"

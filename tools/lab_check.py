@@ -230,9 +230,7 @@ def write_fixtures(out: Path) -> dict[str, set[str]]:
 
 def make_edition(out: Path, notebooks: list[Path]) -> list[str]:
     """The student edition with outputs (what `make lab` writes) of ``notebooks`` under ``out``."""
-    figures = ROOT / "book" / "figures"
-    if figures.is_dir():
-        shutil.copytree(figures, out / "book" / "figures", dirs_exist_ok=True)
+    student_edition.copy_assets(out)
     return [student_edition.convert(p, out).relative_to(out).as_posix() for p in notebooks]
 
 

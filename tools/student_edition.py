@@ -52,6 +52,11 @@ _ROLE = re.compile(r"\{(glue:text|glue:md|glue|numref|ref|doc|cite|cite:p|cite:t
 _FENCE = re.compile(r"^(?P<fence>```+|:::+)\{(?P<name>[a-z:-]+)\}[ \t]*(?P<arg>[^\n]*)\n(?P<body>.*?)"
                     r"^(?P=fence)[ \t]*$", re.M | re.S)
 _OPTION = re.compile(r"^:([a-z-]+):[ \t]*(.*)$", re.M)
+#: sphinx-exercise's gated solutions: a start block (with options) and an end block, each a fence
+_SOLUTION_MARK = re.compile(r"^(?P<fence>```+|:::+)\{(?P<kind>solution-start|solution-end)\}[^\n]*\n"
+                            r"(?:.*?\n)??(?P=fence)[ \t]*(?:\n|$)", re.M | re.S)
+#: the website's live figure: its import is left out with its cells
+_WEB_IMPORT = re.compile(r"^from coursepages\.webfig import web_figure[ \t]*\n", re.M)
 
 
 def glue_values(path: Path) -> dict[str, object]:
@@ -155,7 +160,8 @@ class Converter:
                 return "(" + "; ".join(self.bib.get(k.strip(), k.strip())
                                        for k in target.split(",")) + ")"
             return self._ref(kind, target)
-        return _ROLE.sub(repl, text)
+        text = _ROLE.sub(repl, text)
+        return re.sub(r"\(\(([^()]*)\)\)", r"(\1)", text)
 
     def directives(self, text: str) -> str:
         def repl(m: re.Match) -> str:
@@ -191,39 +197,41 @@ class Converter:
 
     def notebook(self) -> dict:
         nb = json.loads(self.path.read_text(encoding="utf-8"))
+        kept = kept_code_cells(nb["cells"])
         cells, solutions, in_solution = [], [], False
-        for cell in nb["cells"]:
+        for index, cell in enumerate(nb["cells"]):
             tags = set((cell.get("metadata") or {}).get("tags", []))
             src = "".join(cell["source"])
             if cell["cell_type"] == "markdown":
-                start = re.search(r"^(```+|:::+)\{solution-start\}[^\n]*\n(.*?)^\1\s*$", src, re.M | re.S)
-                end = re.search(r"^(```+|:::+)\{solution-end\}", src, re.M)
-                if start:
-                    in_solution = True
-                    before = src[:start.start()]
-                    if before.strip():
-                        cells.append(_markdown(self.markdown(before)))
-                    solutions.append(_markdown("**Solution.**"))
-                    continue
-                if end and in_solution:
-                    in_solution = False
-                    rest = src[end.end():].split("\n", 1)[1] if "\n" in src[end.end():] else ""
-                    if rest.strip():
-                        cells.append(_markdown(self.markdown(rest)))
-                    continue
-                target = solutions if in_solution else cells
-                target.append(_markdown(self.markdown(src)))
+                pos = 0
+                for m in _SOLUTION_MARK.finditer(src):
+                    segment = src[pos:m.start()]
+                    if segment.strip():
+                        (solutions if in_solution else cells).append(_markdown(self.markdown(segment)))
+                    if m.group("kind") == "solution-start":
+                        in_solution = True
+                        solutions.append(_markdown("**Solution.**"))
+                    else:
+                        in_solution = False
+                    pos = m.end()
+                segment = src[pos:]
+                if segment.strip():
+                    (solutions if in_solution else cells).append(_markdown(self.markdown(segment)))
                 continue
             if cell["cell_type"] != "code":
                 continue
-            explorer = "explore_" in src
-            if ("remove-cell" in tags and not explorer) or re.search(r"\bweb_\w+\(", src):
+            if index not in kept:
                 continue
+            target = solutions if (in_solution or kept[index]) else cells
             new = copy.deepcopy(cell)
+            new["source"] = _WEB_IMPORT.sub("", src)
+            # glued values are records for the website, not outputs a front end can show
+            new["outputs"] = [o for o in new.get("outputs", [])
+                              if not (o.get("metadata") or {}).get("scrapbook")]
             new["metadata"] = {k: v for k, v in new.get("metadata", {}).items() if k != "mystnb"}
             new["metadata"]["tags"] = [t for t in tags if t not in ("remove-cell", "remove-input",
                                                                      "hide-input")]
-            (solutions if in_solution else cells).append(new)
+            target.append(new)
             figure = ((cell.get("metadata") or {}).get("mystnb") or {}).get("figure") or {}
             if figure.get("caption") and not in_solution:
                 anchor = f'<a id="{figure["name"]}"></a>' if figure.get("name") else ""
@@ -238,6 +246,76 @@ class Converter:
         out["cells"] = cells
         out["metadata"] = {k: v for k, v in nb.get("metadata", {}).items() if k != "widgets"}
         return out
+
+
+def _names(src: str) -> tuple[set[str], set[str]]:
+    """The names a code cell defines and the names it reads (IPython magics skipped)."""
+    code = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set(), set()
+    defined, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else defined).add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            defined.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            defined.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return defined, used
+
+
+def solution_cells(cells: list[dict]) -> set[int]:
+    """Indices of the cells inside a gated solution (between solution-start and solution-end)."""
+    inside, state = set(), False
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "markdown":
+            marks = list(_SOLUTION_MARK.finditer("".join(cell["source"])))
+            if marks:
+                state = marks[-1].group("kind") == "solution-start"
+                continue
+        if state:
+            inside.add(i)
+    return inside
+
+
+def kept_code_cells(cells: list[dict]) -> dict[int, bool]:
+    """The code cells the student edition keeps: index -> True if it goes with the solutions.
+
+    Left out: the website's live figures (`web_*`), and the website-only cells (tag `remove-cell`:
+    glue, claim guards), except the Colab install cell, the JupyterLab explorers, and a hidden
+    cell that last defines a name a kept cell reads (a solution may use it); such a cell goes
+    with the solutions when only solutions read it, so no answer shows before its exercise.
+    """
+    code = {i: "".join(c["source"]) for i, c in enumerate(cells) if c["cell_type"] == "code"}
+    in_solution = solution_cells(cells)
+    web = {i for i, src in code.items() if re.search(r"\bweb_\w+\(", src)}
+    kept = {}
+    for i, src in code.items():
+        tags = set((cells[i].get("metadata") or {}).get("tags", []))
+        explorer = "explore_" in src
+        install = cells[i].get("id") == "colab-install"
+        if i not in web and ("remove-cell" not in tags or explorer or install):
+            kept[i] = i in in_solution
+    names = {i: _names(src) for i, src in code.items()}
+    changed = True
+    while changed:
+        changed = False
+        last: dict[str, int] = {}
+        readers: dict[int, set[bool]] = {}
+        for j in sorted(code):
+            if j in kept:
+                for name in names[j][1] - names[j][0]:
+                    k = last.get(name)
+                    if k is not None and k not in kept and k not in web:
+                        readers.setdefault(k, set()).add(kept[j])
+            for name in names[j][0]:
+                last[name] = j
+        for k, contexts in readers.items():
+            kept[k] = contexts == {True} or k in in_solution
+            changed = True
+    return kept
 
 
 def _markdown(text: str) -> dict:
@@ -303,6 +381,17 @@ def convert(path: Path, out_dir: Path, without_outputs: bool = False) -> Path:
     return target
 
 
+def copy_assets(out: Path) -> None:
+    """The files the notebooks show beside them, at the same relative place: the diagrams and
+    the homework's figures (show_figure reads them offline; without them it fetches the site's)."""
+    figures = ROOT / "book" / "figures"
+    if figures.is_dir():
+        shutil.copytree(figures, out / "book" / "figures", dirs_exist_ok=True)
+    (out / "book" / "homework").mkdir(parents=True, exist_ok=True)
+    for image in sorted((ROOT / "book" / "homework").glob("*.png")):
+        shutil.copy2(image, out / "book" / "homework" / image.name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook of _toc.yml")
@@ -319,9 +408,7 @@ def main(argv: list[str] | None = None) -> int:
               + ("; run `make outputs` (or tools/student_edition.py --clean --out student)" if found else ""))
         return 1 if found else 0
     paths = args.notebooks or [ROOT / p for p in toc.notebooks()]
-    figures = ROOT / "book" / "figures"
-    if figures.is_dir():  # the diagrams the pages show, at the same relative place
-        shutil.copytree(figures, args.out / "book" / "figures", dirs_exist_ok=True)
+    copy_assets(args.out)
     for path in paths:
         print(f"  {convert(Path(path), args.out, args.clean).relative_to(args.out)}")
     print(f"student edition of {len(paths)} notebooks in {args.out}")
