@@ -28,6 +28,7 @@ class _App:  # what site_assets' build-finished hook reads of a Sphinx applicati
     def __init__(self, outdir: Path):
         self.outdir = str(outdir)
         self.builder = type("Builder", (), {"format": "html"})()
+        self.doctreedir = str(outdir.parent / "doctrees")
 
 HAS_CHROMIUM = os.path.isfile(explorer_check.CHROMIUM) and os.access(explorer_check.CHROMIUM, os.X_OK)
 needs_chromium = pytest.mark.skipif(
