@@ -1,8 +1,11 @@
 """`make bench`: seconds per notebook against the floor, and the site build time.
 
 The floor is a fresh kernel that only imports torch, numpy, matplotlib, ipywidgets and gradlab:
-the cost every notebook pays before its first line of teaching. Targets: each chapter notebook
-within 2x the floor, and the whole book executed in under 2 minutes (2 CPU cores).
+the cost every notebook pays before its first line of teaching. Targets: no notebook above 3x
+the floor, and the whole book within 2x the floor sum (the floor times the number of notebooks).
+
+`tools/bench.py --only book/x/page.ipynb [...]` times just those notebooks against the floor and
+writes nothing (for whoever is making a page faster).
 
 Notebooks are executed in memory (the stored files are not touched), each in its own kernel, one
 after the other. The table is written to docs/benchmarks.md and printed; the seconds per
@@ -32,6 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import nbclient_fix  # noqa: E402
 import notebook_times  # noqa: E402
 from execute_notebooks import ROOT, toc_notebooks  # noqa: E402
+
+#: targets: no notebook above PER_NOTEBOOK x the floor; the book within WHOLE_BOOK x the floor sum
+PER_NOTEBOOK, WHOLE_BOOK = 3.0, 2.0
 
 nbclient_fix.apply()
 
@@ -116,12 +122,32 @@ def build_seconds() -> float:
     return seconds
 
 
+def time_only(paths: list[Path], repeats: int) -> int:
+    """Seconds and x floor of a few notebooks; 1 if one is above the 3x target."""
+    for path in paths:
+        if not path.is_file() or path.suffix != ".ipynb":
+            raise SystemExit(f"--only: {path} is not a notebook file (.ipynb)")
+    floor = min(floor_run(repeats)[0])
+    print(f"{floor:7.2f} s  floor")
+    over = 0
+    for path in paths:
+        row = notebook_run(path.resolve(), repeats)
+        ratio = row.seconds / floor
+        over += ratio > PER_NOTEBOOK
+        print(f"{row.seconds:7.2f} s  {ratio:5.2f}x floor  {row.name}", flush=True)
+    return 1 if over else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="time the notebooks and the site build")
     parser.add_argument("--no-build", action="store_true", help="skip timing the site build")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of each kernel (floor and every notebook); the table shows the best")
+    parser.add_argument("--only", nargs="+", metavar="NOTEBOOK", type=Path,
+                        help="time only these notebooks against the floor; write nothing")
     args = parser.parse_args(argv)
+    if args.only:
+        return time_only(args.only, args.repeats)
 
     floor_times, floor_mb = floor_run(args.repeats)
     floor = min(floor_times)
@@ -151,15 +177,18 @@ def main(argv: list[str] | None = None) -> int:
         return Path(name).stem
 
     def verdict(s: float) -> str:
-        return "yes" if s <= 2 * floor else "**no**"
+        return "yes" if s <= PER_NOTEBOOK * floor else "**no**"
+
+    book_ok = total <= WHOLE_BOOK * floor * len(rows)
 
     lines = [
         "# Benchmarks",
         "",
         "Written by `make bench` (tools/bench.py); do not edit by hand. Each notebook runs in a",
         "fresh kernel, one after another. The *floor* is a fresh kernel that only imports torch,",
-        "numpy, matplotlib, ipywidgets and gradlab. Targets: each notebook within 2x the floor;",
-        "the whole book executed in under 120 s. *Peak MB* is the kernel's peak resident memory.",
+        "numpy, matplotlib, ipywidgets and gradlab. Targets: no notebook above 3x the floor; the",
+        "whole book within 2x the floor sum (the floor times the number of notebooks).",
+        "*Peak MB* is the kernel's peak resident memory.",
         f"Every kernel, the floor's included, runs {args.repeats} times and the table shows its best "
         f"time; the floor's runs took {min(floor_times):.2f} to {max(floor_times):.2f} s, so a ratio "
         "near 2.0 can land on either side of the target from one run to the next.",
@@ -167,18 +196,21 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} CPU cores, "
         f"Python {platform.python_version()}.",
         "",
-        "| notebook | seconds | x floor | within 2x | peak MB | optim |",
+        "| notebook | seconds | x floor | within 3x | peak MB | optim |",
         "| --- | ---: | ---: | :---: | ---: | :---: |",
         f"| floor (imports only) | {floor:.2f} | 1.00 | | {floor_mb:.0f} | |",
     ]
     lines += [f"| {short(name)} | {s:.2f} | {s / floor:.2f} | {verdict(s)} | {mb:.0f} | "
               f"{'yes' if dynamo else ''} |" for name, s, mb, dynamo in rows]
     lines += [
-        f"| **all notebooks** | **{total:.2f}** | | {'yes' if total < 120 else '**no**'} |"
+        f"| **all notebooks** | **{total:.2f}** | {total / (floor * len(rows)):.2f} |"
+        f" {'yes' if book_ok else '**no**'} |"
         f" {max(r.peak_mb for r in rows):.0f} | {n_optim} |",
         "",
-        f"Within 2x the floor: {sum(r.seconds <= 2 * floor for r in rows)} of {len(rows)} notebooks. "
-        "The last row's *within 2x* is the whole-book target (under 120 s); its peak MB is the largest.",
+        f"Within 3x the floor: {sum(r.seconds <= PER_NOTEBOOK * floor for r in rows)} of {len(rows)} "
+        f"notebooks; within 2x: {sum(r.seconds <= 2 * floor for r in rows)}. The last row's *x floor* is "
+        f"the whole book over the floor sum ({floor * len(rows):.1f} s), its verdict the whole-book "
+        "target (within 2x); its peak MB is the largest.",
         "",
         f"*optim*: the notebook builds a torch optimizer. The first one built in a kernel costs "
         f"{optim:.2f} s ({optim / floor:.2f}x the floor), measured after the floor's imports: torch "
