@@ -1,10 +1,12 @@
-"""The fact check: the audit data, the source documents and the fact-check notebook agree.
+"""The fact check: the audit data, the source documents and the fact-check pages agree.
 
 - every section of every source document (derived from its headings) has at least one claim;
-- every claim names a real document and section, and has a demonstration cell in the notebook
-  that ran (stored output, no error);
-- the verdict each claim shows in the notebook is the verdict of the audit data, and the printed
-  verdict table equals the counts computed from the data;
+- every claim names a real document and section, and has a demonstration cell that ran (stored
+  output, no error) on its document's page of the fact check (book/fact_check/doc_NNN.ipynb);
+- each page stands alone: its own hidden setup cell, its own computations, its document's claims
+  in the audit's order, listed under the chapter in _toc.yml; the chapter page checks no claim;
+- the verdict each claim shows is the verdict of the audit data, and the printed verdict table
+  equals the counts computed from the data;
 - coursepages.audit rejects bad input by name and reports a code block's first error.
 """
 
@@ -20,7 +22,8 @@ from coursepages import audit
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "fact_check"
-NOTEBOOK = CHAPTER / "fact_check.ipynb"
+NOTEBOOK = CHAPTER / "fact_check.ipynb"      # the chapter page: the verdicts at a glance, summary
+PAGES = sorted(CHAPTER.glob("doc_[0-9][0-9][0-9].ipynb"))     # one page per source document
 AUDIT_FILE = audit.audit_file()
 
 # The documents ship as coursepages' package data: a missing one is a failure, never a skip.
@@ -32,9 +35,14 @@ def records() -> list[dict]:
     return audit.load_audit(AUDIT_FILE)
 
 
+def page_cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
 @pytest.fixture(scope="module")
 def cells() -> list[dict]:
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    """The cells of the whole chapter: its page, then the document pages."""
+    return [c for path in (NOTEBOOK, *PAGES) for c in page_cells(path)]
 
 
 def demo_cells(cells: list[dict]) -> dict[str, dict]:
@@ -204,3 +212,51 @@ def test_notebook_claim_cells_quote_the_audit(records, cells):
         shown = text[r["id"]]
         assert f"The document says, in our paraphrase: {r['claim']}\n" in shown, r["id"]
         assert f"\n{r['why']}\n" in shown, r["id"]
+
+
+def test_one_page_per_document_under_the_chapter():
+    assert [p.stem for p in PAGES] == [f"doc_{d[:3]}" for d in DOCS]
+    import toc  # tools/toc.py (tests/conftest.py puts tools/ on the path)
+
+    nbs = [p.relative_to(ROOT) for p in toc.notebooks()]
+    at = nbs.index(NOTEBOOK.relative_to(ROOT))
+    assert nbs[at + 1:at + 1 + len(PAGES)] == [p.relative_to(ROOT) for p in PAGES]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_each_document_page_holds_its_claims_in_order(page, records):
+    num = page.stem.removeprefix("doc_")
+    cells = page_cells(page)
+    first = "".join(cells[0]["source"])
+    assert first.startswith(f"(audit-doc-{num})=\n# "), first[:80]
+    ids = [r["id"] for r in records if r["document"][:3] == num]
+    assert list(demo_cells(cells)) == ids
+    md = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    assert re.findall(r"^\(audit-(\d{3}-\w+)\)=$", md, flags=re.M) == ids
+
+
+@pytest.mark.parametrize("page", [NOTEBOOK, *PAGES], ids=lambda p: p.stem)
+def test_each_page_stands_alone_with_a_hidden_setup(page):
+    cells = page_cells(page)
+    code = [c for c in cells if c["cell_type"] == "code"
+            and "remove-cell" not in c["metadata"].get("tags", [])]
+    setup = code[0]
+    assert "setup_notebook(" in "".join(setup["source"])
+    assert {"hide-input", "remove-input"} & set(setup["metadata"].get("tags", [])), \
+        f"{page.name}: the setup cell is shown"
+    text = "\n".join("".join(c["source"]) for c in cells)
+    # no value glued in another page's run, no variable of another page
+    assert "::" not in "".join(re.findall(r"\{glue:[a-z]+\}`[^`]*`", text)), page.name
+    assert "%run" not in text and "import_ipynb" not in text
+
+
+def test_the_chapter_page_checks_no_claim_itself(records):
+    chapter = page_cells(NOTEBOOK)
+    assert demo_cells(chapter) == {}
+    md = "\n".join("".join(c["source"]) for c in chapter if c["cell_type"] == "markdown")
+    assert not re.search(r"^\(audit-\d{3}-", md, flags=re.M)
+    # every claim the chapter names is a record, and every document page is linked from its table
+    named = set(re.findall(r"<audit-(\d{3}-\w+)>", md))
+    assert named and named <= {r["id"] for r in records}
+    src = "\n".join("".join(c["source"]) for c in chapter if c["cell_type"] == "code")
+    assert "<audit-doc-{n}>" in src and "audit.verdict_counts(AUDIT)" in src

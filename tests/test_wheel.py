@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "book" / "fact_check" / "fact_check.ipynb"
+NOTEBOOKS = sorted((ROOT / "book" / "fact_check").glob("*.ipynb"))   # the chapter and its pages
 
 
 #: what the student's install never imports: the pages package, the website's plotting library,
@@ -112,22 +112,25 @@ def test_the_pages_wheel_ships_the_documents_and_declares_its_needs(wheels):
 
 
 def test_the_fact_check_runs_from_the_installed_wheels(installed, tmp_path):
-    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     # a last cell (no output, so nbval has nothing to compare) proves which gradlab ran
     check = ("import gradlab, coursepages.audit\n"
              f"assert gradlab.__file__.startswith({str(installed)!r}), gradlab.__file__\n"
              f"assert str(coursepages.audit.audit_file()).startswith({str(installed)!r})\n")
-    nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
-                        "outputs": [], "source": check})
     work = tmp_path / "elsewhere"
     work.mkdir()
-    copy = work / NOTEBOOK.name
-    copy.write_text(json.dumps(nb), encoding="utf-8")
+    copies = []
+    for notebook in NOTEBOOKS:
+        nb = json.loads(notebook.read_text(encoding="utf-8"))
+        nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
+                            "outputs": [], "source": check})
+        copy = work / notebook.name
+        copy.write_text(json.dumps(nb), encoding="utf-8")
+        copies.append(str(copy))
     env = {**os.environ, "PYTHONPATH": str(installed)}
     env.pop("GRADLAB_SEEDS", None)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-o", "addopts=", "-p", "no:cacheprovider", "-q",
          "-p", "no:randomly", "--nbval", "--nbval-current-env", "--nbval-sanitize-with",
-         str(ROOT / "tests" / "sanitize.cfg"), "--rootdir", str(work), str(copy)],
+         str(ROOT / "tests" / "sanitize.cfg"), "--rootdir", str(work), *copies],
         cwd=work, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "book" / "documents"
 TRANSLATIONS = OUT / "translations.yaml"
 FACT_CHECK = "../fact_check/fact_check"
-FACT_CHECK_NB = "../fact_check/fact_check.ipynb"
+FACT_CHECK_NB = "../fact_check/doc_{num}.ipynb"   # the fact check's page of document {num}
 BADGE = {"correct": "bdg-success", "wrong": "bdg-danger", "misleading": "bdg-warning",
          "not testable": "bdg-secondary"}
 LONG_CODE = 40  # code listings longer than this many lines fold into a dropdown
@@ -157,10 +157,10 @@ def _original(block: Block) -> str:
     return "\n".join(out).strip()
 
 
-def _glue_from_fact_check(text: str) -> str:
+def _glue_from_fact_check(text: str, num: str) -> str:
     # a key without a format needs a trailing colon here, or myst-nb splits "page::key" at the
     # last colon and looks for the key "page:"
-    return re.sub(r"\{glue:text\}`([^`]+)`", lambda m: "{glue:text}`" + FACT_CHECK_NB + "::"
+    return re.sub(r"\{glue:text\}`([^`]+)`", lambda m: "{glue:text}`" + FACT_CHECK_NB.format(num=num) + "::"
                   + m.group(1) + ("" if ":" in m.group(1) else ":") + "`", text)
 
 
@@ -172,9 +172,9 @@ def _claim(rec: dict) -> str:
         "```",
         "",
         f"{{{BADGE[verdict]}}}`{verdict}` **The document says** (our paraphrase): "
-        f"{_glue_from_fact_check(rec['claim'])}",
+        f"{_glue_from_fact_check(rec['claim'], cid[:3])}",
         "",
-        f"**Why:** {_glue_from_fact_check(rec['why'])} "
+        f"**Why:** {_glue_from_fact_check(rec['why'], cid[:3])} "
         f"{{ref}}`The demonstration in the fact check <audit-{cid}>`.",
         "",
     ])
