@@ -90,8 +90,9 @@ def test_descent_states_equal_descend(descent_live, index):
     assert close_lists(state["data"]["path"]["t2"], path[ok, 1])
     loss = descent.losses(descent.DEFAULT_A, path)
     assert close_lists(state["data"]["loss"]["J"], loss[np.isfinite(loss)])
-    grows = alpha > descent.critical_step(descent.DEFAULT_A)
-    assert ("diverges" if grows else "converges") in state["text"]
+    crit = descent.critical_step(descent.DEFAULT_A)
+    verdict = "diverges" if alpha > crit else "oscillates forever" if alpha == crit else "converges"
+    assert f"so descent {verdict}" in state["text"]
 
 
 @pytest.mark.parametrize("depth,act,scale", [(5, 0, 0), (20, 0, 2), (35, 1, 4), (50, 2, 3)])
@@ -145,7 +146,7 @@ def test_depth_grid_has_every_position(depth_live):
                     for s in range(len(depth_explorer.INIT_SCALES))}
 
 
-@pytest.mark.parametrize("index", [0, 10, 20, 29, 40])
+@pytest.mark.parametrize("index", [0, 10, 19, 20, 29, 39])
 def test_wT_scalar_states_equal_wT_curves(wt_live, index):
     w = wT_explorer.W_VALUES[index]
     state = wt_live.groups[0].states[str(index)]
@@ -153,7 +154,7 @@ def test_wT_scalar_states_equal_wT_curves(wt_live, index):
     assert close_lists(state["data"]["scalar"]["g"], exact)
 
 
-@pytest.mark.parametrize("index", [0, 5, 10, 15, 30])
+@pytest.mark.parametrize("index", [0, 5, 10, 15, 29])
 def test_wT_matrix_states_equal_wT_curves(wt_live, index):
     scale = wT_explorer.MATRIX_SCALES[index]
     state = wt_live.groups[1].states[str(index)]

@@ -71,9 +71,12 @@ def step_size_path(alpha: float, L: float = STEP_L, theta0: float = STEP_THETA0,
 
 
 def _step_text(view: StepSizeView) -> str:
-    return (f"α = {view.alpha:.3g} = {view.alpha / view.critical:.2f} × 2/L: each step multiplies "
-            f"the error by {view.factor:+.3g}; after {STEP_STEPS} steps |θ| = "
-            f"{readable(view.final_error)}, so descent {view.verdict}")
+    head = f"α = {view.alpha:.3g} = {view.alpha / view.critical:.2f} × 2/L: "
+    if view.factor == 0.0:   # alpha = 1/L: nothing is left to draw on the log axis after step 0
+        return (head + "each step multiplies the error by 0: the first step lands exactly on the "
+                f"minimum (an error of 0 lies below the log axis), so descent {view.verdict}")
+    return (head + f"each step multiplies the error by {view.factor:+.3g}; after {STEP_STEPS} "
+            f"steps |θ| = {readable(view.final_error)}, so descent {view.verdict}")
 
 
 def plot_step_size(alpha: float = STEP_START, L: float = STEP_L):
@@ -99,7 +102,8 @@ def plot_step_size(alpha: float = STEP_START, L: float = STEP_L):
     ax_err.set_ylim(1e-12, 1e4)
     ax_err.set_xlabel("step k")
     ax_err.set_ylabel(r"error $|\theta_k|$")
-    ax_err.set_title(f"descent {view.verdict}")
+    ax_err.set_title("lands on the minimum in one step" if view.factor == 0.0
+                     else f"descent {view.verdict}")
     fig.tight_layout()
     return fig, view
 
@@ -146,21 +150,40 @@ STEP_SIZE = Explorer(
 DESCENT_ALPHAS = tuple(round(0.005 * i, 3) for i in range(1, 51))
 
 
+#: the loss axis of the descent explorer, the same at every position (both forms): from the
+#: best position's last loss (about 5e-6) to the largest one's (about 6e15)
+DESCENT_LOSS_RANGE = (1e-6, 1e17)
+
+
 class DescentView(NamedTuple):
     """What the descent figure shows."""
 
     alpha: float
     critical: float      # 2 / lambda_max(A)
     final_loss: float    # J(theta_steps), inf if the iterates left float64's range
-    verdict: str         # "converges" or "diverges"
+    verdict: str         # "converges", "oscillates forever" or "diverges"
+    factor_flat: float   # 1 - alpha lambda_min(A): the error's factor per step along the flat axis
+    factor_steep: float  # 1 - alpha lambda_max(A): along the steep axis
 
 
 def descent_view(A: Any, path: np.ndarray, alpha: float) -> DescentView:
-    """The numbers of a descent figure for a path from :func:`gradlab.descent.descend`."""
-    loss = losses(A, path)
-    crit = critical_step(A)
+    """The numbers of a descent figure for a path from :func:`gradlab.descent.descend`.
+
+    The verdict comes from the factors 1 - alpha lambda_i of the eigendirections the start has a
+    component along: all below 1 in size converges, a largest of exactly 1 oscillates forever
+    (alpha = 2/lambda_max), above 1 diverges.
+    """
+    mat = as_curvature_matrix(A)
+    loss = losses(mat, path)
+    crit = critical_step(mat)
+    eig, vec = np.linalg.eigh(mat)
+    factors = 1.0 - alpha * eig
+    present = np.abs(vec.T @ path[0]) > 0
+    size = float(np.max(np.abs(factors[present]))) if present.any() else 0.0
+    verdict = ("converges" if size < 1.0 - 1e-12 else "diverges" if size > 1.0 + 1e-12
+               else "oscillates forever")
     final = float(loss[-1]) if np.isfinite(loss[-1]) else float("inf")
-    return DescentView(alpha, crit, final, "converges" if final < loss[0] else "diverges")
+    return DescentView(alpha, crit, final, verdict, float(factors[0]), float(factors[-1]))
 
 
 def _contours(mat: np.ndarray, span: float, top: float) -> list[np.ndarray]:
@@ -203,7 +226,9 @@ def plot_descent(A: Any = DEFAULT_A, theta0: Any = DEFAULT_THETA0, alpha: float 
     ax_path.set_ylabel(r"$\theta_2$")
     ax_path.set_title(rf"$\alpha$ = {alpha:.3g} (2/L = {view.critical:.3g})")
     finite = np.isfinite(loss) & (loss > 0)
+    ax_loss.axhline(float(loss[0]), color="0.4", linestyle="--", linewidth=0.8)
     ax_loss.semilogy(np.arange(loss.size)[finite], loss[finite], ".-", color="C0")
+    ax_loss.set_ylim(*DESCENT_LOSS_RANGE)
     ax_loss.set_xlabel("step k")
     ax_loss.set_ylabel(r"loss $J(\theta_k)$")
     ax_loss.set_title(f"descent {view.verdict}")
@@ -219,8 +244,10 @@ def descent_state(alpha: float, A: Any = DEFAULT_A, theta0: Any = DEFAULT_THETA0
     view = descent_view(mat, path, alpha)
     loss = losses(mat, path)
     ok = np.all(np.isfinite(path), axis=1) & np.isfinite(loss)
-    text = (f"α = {alpha:.3g} = {alpha / view.critical:.2f} × 2/L: loss after {steps} steps "
-            f"{readable(view.final_loss)} (start {readable(loss[0])}), so descent {view.verdict}")
+    text = (f"α = {alpha:.3g} = {alpha / view.critical:.2f} × 2/L: per step the error × "
+            f"{view.factor_flat:+.3g} along θ₁ (flat), × {view.factor_steep:+.3g} along θ₂ (steep); "
+            f"loss after {steps} steps {readable(view.final_loss)} (start {readable(loss[0])}), "
+            f"so descent {view.verdict}")
     return {"data": {"path": {"t1": rounded(path[ok, 0]), "t2": rounded(path[ok, 1])},
                      "loss": {"k": [float(k) for k in np.arange(loss.size)[ok]],
                               "J": rounded(loss[ok])}},
@@ -235,6 +262,7 @@ _A = as_curvature_matrix(DEFAULT_A)
 _SPAN = 1.2 * max(abs(v) for v in DEFAULT_THETA0)
 _CURVES = _contours(_A, _SPAN, float(losses(_A, np.array([DEFAULT_THETA0]))[0]))
 _CRIT = critical_step(_A)
+_J0 = float(losses(_A, np.array([DEFAULT_THETA0]))[0])
 
 #: the 2-D descent explorer, described once (gradlab.explorer); in JupyterLab the learning rate
 #: reaches 1.25 x 2/L and the start point moves too
@@ -254,7 +282,9 @@ DESCENT = Explorer(
                   Layer("scatter", [0.0], [0.0], marker="star", size=14, color="black"),
                   Layer("line", "t1", "t2", "path", color="#d62728"),
                   Layer("scatter", "t1", "t2", "path", color="#d62728", size=5))),
-        Panel(230, "step k", "loss J(θₖ)", title="loss per step (log scale)", y_log=True, layers=(
+        Panel(230, "step k", "loss J(θₖ)", title="loss per step (dashed: the start)",
+              y_log=True, y_range=DESCENT_LOSS_RANGE, x_range=(-1, DEFAULT_STEPS + 1), layers=(
+            Layer("hline", y=_J0, color="#555555", dash="dashed"),
             Layer("line", "k", "J", "loss", color="#1f77b4"),
             Layer("scatter", "k", "J", "loss", color="#1f77b4", size=5)))),
     plot=_plot_descent_lab,

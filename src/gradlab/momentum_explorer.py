@@ -113,9 +113,12 @@ def momentum_view(alpha: float, beta: float) -> tuple[np.ndarray, np.ndarray, Mo
 
 
 def _text(view: MomentumView) -> str:
-    slow = "flat" if view.rate_flat >= view.rate_steep else "steep"
-    return (f"α = {view.alpha:g}, β = {view.beta:g}: error × {view.rate:.3f} per step (the {slow} "
-            f"direction is the slower), so descent {view.verdict}; loss after {STEPS} steps "
+    if abs(view.rate_flat - view.rate_steep) < 1e-9:     # both spiral at sqrt(beta)
+        which = "both directions alike"
+    else:
+        which = f"the {'flat' if view.rate_flat > view.rate_steep else 'steep'} direction is the slower"
+    return (f"α = {view.alpha:g}, β = {view.beta:g}: error × {view.rate:.3f} per step ({which}), "
+            f"so descent {view.verdict}; loss after {STEPS} steps "
             f"{readable(view.final_loss)}. The flat direction is critically damped at "
             f"β = {view.critical:.2f}.")
 

@@ -88,6 +88,14 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     ax2.set_xlabel("number of steps t")
     ax2.set_ylabel(r"$\|\partial h_t/\partial h_0\|_2$")
     ax2.set_title(f"matrix W = sQ, s = {scale:g}")
+    # a zero weight (or scale) makes every gradient after the first step exactly 0: say so, since
+    # a log axis cannot draw it
+    if w == 0.0:
+        ax1.text(0.5, 0.5, "w = 0: dL/dw = 0 for every t > 1\n(0 has no place on a log axis)",
+                 transform=ax1.transAxes, ha="center", va="center")
+    if scale == 0.0:
+        ax2.text(0.5, 0.5, "s = 0: W = 0 forgets h₀ in one step,\nevery norm is 0 (no place on a log axis)",
+                 transform=ax2.transAxes, ha="center", va="center")
     for ax in (ax1, ax2):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
@@ -97,9 +105,11 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
 
 #: the horizon of the website's live figure, where the JupyterLab explorer's T opens too
 HORIZON = 60
-#: the website's positions: w = -2, -1.9, ..., 2 and matrix scales s = 0, 0.1, ..., 3
-W_VALUES = tuple(round(-2.0 + 0.1 * i, 1) for i in range(41))
-MATRIX_SCALES = tuple(round(0.1 * i, 1) for i in range(31))
+#: the website's positions: w = -2, -1.9, ..., 2 and matrix scales s = 0.1, 0.2, ..., 3, without
+#: 0: at w = 0 (or s = 0) every gradient after the first step is exactly 0, which a log axis
+#: cannot draw (the panel would be empty)
+W_VALUES = tuple(round(-2.0 + 0.1 * i, 1) for i in range(41) if i != 20)
+MATRIX_SCALES = tuple(round(0.1 * i, 1) for i in range(1, 31))
 
 
 def scalar_state(w: float) -> dict:

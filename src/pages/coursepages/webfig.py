@@ -91,9 +91,11 @@ readout.text = texts.join("<br>");
 """
 
 
-#: a slider handle a finger can hit (at least 32 px, WCAG 2.5.8 asks 24) and a thicker track
+#: a slider handle a finger can hit (at least 32 px, WCAG 2.5.8 asks 24) and a thicker track,
+#: inset by half a handle so that the handle is whole at both ends (not cut by the figure's edge)
 SLIDER_CSS = """
 .noUi-horizontal { height: 12px; }
+.noUi-horizontal.noUi-target { margin: 5px 16px; width: auto; }
 .noUi-horizontal .noUi-handle { width: 32px; height: 32px; top: -11px; right: -16px; }
 .noUi-touch-area { position: absolute; inset: -6px; }
 """
