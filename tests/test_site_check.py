@@ -79,6 +79,7 @@ BAD = PAGE.format(
 <article><p>A phone reader's text, long enough to sit under a floating pill. """ + "Words. " * 400 + """</p>
 <button id="tiny" style="width: 20px; height: 20px">x</button>
 <table id="wide" style="width: 900px"><tr><td>a table wider than a phone</td><td>col 2</td></tr></table>
+<h2>Экзаменационныйбилетпоградиентномуспускуиисчезающимградиентам</h2>
 <button style="position: fixed; top: 40%; left: 10px; width: 200px; height: 40px">pill</button>
 </article>""")
 
@@ -174,6 +175,7 @@ def test_every_fault_is_reported(browser_report):
     assert any(i.kind == "touch" and "20x20 px" in i.detail for i in bad), text
     assert any(i.kind == "table" and "does not scroll" in i.detail for i in bad), text
     assert any(i.kind == "float" and '"pill"' in i.detail for i in bad), text
+    assert any(i.kind == "wide" and "Экзаменационный" in i.detail for i in bad), text
 
 
 @needs_chromium

@@ -187,6 +187,29 @@ _TABLE_PROBE = """() => {
   }
   return out;
 }"""
+# text that runs past the right edge of the screen (a long word in a heading, a long formula or
+# URL in a paragraph): at 390 px every line must fit, or sit in a box that scrolls sideways
+_WIDE_PROBE = """() => {
+  const out = [];
+  const screen = document.documentElement.clientWidth;
+  for (const el of document.querySelectorAll('article h1, article h2, article h3, article h4, ' +
+                                             'article p, article li, article dt, article dd')) {
+    if (el.offsetParent === null) continue;
+    let box = el.parentElement, scrolls = false;
+    while (box && box.tagName !== 'ARTICLE') {
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) { scrolls = true; break; }
+      box = box.parentElement;
+    }
+    if (scrolls) continue;
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const right = Math.max(...Array.from(range.getClientRects()).map(r => r.right), 0);
+    if (right > screen + 1 || el.scrollWidth > el.clientWidth + 1)
+      out.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}" runs past ` +
+               `the screen's edge (${Math.round(right)} px of ${screen})`);
+  }
+  return out;
+}"""
 # the search page's results, each with a snippet of its page (also from disk, where the browser
 # refuses to fetch the pages: _ext/search_offline.js serves the snippets the build wrote)
 _SEARCH_PROBE = """async () => {
@@ -587,6 +610,8 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                                        for m in page.evaluate(_TOUCH_PROBE, TOUCH_MIN))
                         current.extend(Issue(name, "table", f"at {label} px: {m}")
                                        for m in page.evaluate(_TABLE_PROBE))
+                        current.extend(Issue(name, "wide", f"at {label} px: {m}")
+                                       for m in page.evaluate(_WIDE_PROBE))
                 page.set_viewport_size({"width": 1280, "height": 800})
                 if not file_urls:
                     page.wait_for_timeout(300)              # late fonts and images
