@@ -93,3 +93,16 @@ def test_log_axes_draw_no_minor_ticks():
 def test_slider_handles_are_whole_at_the_ends():
     html = web_figure(descent_explorer.STEP_SIZE).html
     assert "noUi-horizontal.noUi-target { margin: 5px 16px; width: auto; }" in html
+
+
+def test_the_notebook_forms_keep_their_axes_too():
+    # the JupyterLab figures use the website's fixed axes: a rescaling axis hides the comparison
+    import matplotlib.pyplot as plt
+
+    for w, scale in [(0.5, 0.5), (2.0, 3.0)]:
+        fig, _ = wT_explorer.plot_wT(w, 60, scale)
+        assert [ax.get_ylim() for ax in fig.axes] == [wT_explorer.SCALAR_RANGE, wT_explorer.MATRIX_RANGE]
+    for alpha in (0.05, 0.25):
+        fig, _ = descent_explorer.plot_descent(alpha=alpha)
+        assert fig.axes[1].get_ylim() == descent_explorer.DESCENT_LOSS_RANGE
+    plt.close("all")

@@ -26,6 +26,8 @@ from .recurrence import grad_closed_form
 from .rnn_jacobian import rnn_jacobian_norms, scaled_orthogonal
 
 _N, _M = 16, 4  # RNN width and input size of the explorer's network
+#: the y axes of the two panels (both forms): fixed, so that settings can be compared
+SCALAR_RANGE, MATRIX_RANGE = (1e-12, 1e20), (1e-20, 1e30)
 
 
 def _rnn_inputs(T: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -96,7 +98,11 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     if scale == 0.0:
         ax2.text(0.5, 0.5, "s = 0: W = 0 forgets h₀ in one step,\nevery norm is 0 (no place on a log axis)",
                  transform=ax2.transAxes, ha="center", va="center")
+    # the website's axes, the same at every setting, so that two settings can be compared
+    ax1.set_ylim(*SCALAR_RANGE)
+    ax2.set_ylim(*MATRIX_RANGE)
     for ax in (ax1, ax2):
+        ax.set_xlim(0, T + 1)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1, frameon=False)
     fig.tight_layout()
@@ -143,12 +149,12 @@ WT = Explorer(
     groups=(Group(("w",), scalar_state), Group(("scale",), matrix_state)),
     panels=(
         Panel(270, "number of steps t", "|dL/dw| = t·|w|ᵗ⁻¹", title="scalar (dashed: |w| = 1)",
-              y_log=True, y_range=(1e-12, 1e20), x_range=(0, HORIZON + 1), layers=(
+              y_log=True, y_range=SCALAR_RANGE, x_range=(0, HORIZON + 1), layers=(
                   Layer("line", _TS, _TS, color="#888888", dash="dashed"),
                   Layer("line", "t", "g", "scalar", color="#1f77b4", width=2),
                   Layer("scatter", "t", "g", "scalar", color="#1f77b4", size=4))),
         Panel(270, "number of steps t", "‖∂hₜ/∂h₀‖₂", title="tanh RNN, W = sQ (dashed: sᵗ)",
-              y_log=True, y_range=(1e-20, 1e30), x_range=(0, HORIZON + 1), layers=(
+              y_log=True, y_range=MATRIX_RANGE, x_range=(0, HORIZON + 1), layers=(
                   Layer("line", "t", "g", "linear", color="#888888", dash="dashed", width=2),
                   Layer("line", "t", "g", "tanh", color="#ff7f0e", width=2),
                   Layer("scatter", "t", "g", "tanh", color="#ff7f0e", size=4)))),
