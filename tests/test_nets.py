@@ -121,6 +121,27 @@ def test_sigmoid_vanishes_and_large_tanh_explodes_at_initialization():
     assert min(tanh["saturated"]) > 0.5
 
 
+
+def test_depth_explorer_never_draws_an_empty_panel():
+    # every website position and the corners of the JupyterLab range draw both curves at every
+    # layer: no gradient is exactly 0 (which a log axis cannot show) or non-finite
+    from gradlab.depth_explorer import DEPTHS, EXPLORER_ACTIVATIONS, INIT_SCALES, depth_state
+
+    for depth in DEPTHS:
+        for activation in EXPLORER_ACTIVATIONS:
+            for scale in INIT_SCALES:
+                data = depth_state(depth, activation, scale)["data"]
+                for key in ("weight_grad", "signal_grad"):
+                    assert len(data[key]["layer"]) == depth, (depth, activation, scale, key)
+    (lo, hi, _) = next(c.lab for c in DEPTH.controls if c.name == "init_scale")  # log10 range
+    (d_lo, d_hi, _) = next(c.lab for c in DEPTH.controls if c.name == "depth")
+    for depth in (d_lo, d_hi):
+        for activation in EXPLORER_ACTIVATIONS:
+            for scale in (10.0 ** lo, 10.0 ** hi):
+                p = depth_profile(depth, activation, "xavier", scale)
+                for key in ("weight_grad", "signal_grad"):
+                    assert all(0 < v < float("inf") for v in p[key]), (depth, activation, scale)
+
 def test_depth_profile_bad_input():
     with pytest.raises(ValueError, match="activation"):
         depth_profile(5, "gelu")

@@ -75,6 +75,7 @@ def test_plain_nbconvert_shows_no_markup(edition: Path):
     exporter = HTMLExporter(template_name="lab")
     for rel in ("book/gradient_descent/gradient_descent.ipynb",
                 "book/vanishing_exploding/vanishing_exploding.ipynb",
+                "book/vanishing_exploding/diagnosing.ipynb",
                 "book/case_study/case_study.ipynb"):
         nb = nbformat.read(edition / rel, as_version=4)
         html, _ = exporter.from_notebook_node(nb)

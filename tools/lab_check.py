@@ -59,15 +59,17 @@ import toc  # noqa: E402
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-#: the chapters CI checks (the seven chapter notebooks and the case study); --all checks every one
+#: the chapters CI checks (the chapter notebooks and the case study); --all checks every one
 CHAPTERS = ["book/gradient_descent/gradient_descent.ipynb",
             "book/vanishing_exploding/vanishing_exploding.ipynb",
+            "book/vanishing_exploding/diagnosing.ipynb",
             "book/wT/wT_derivation.ipynb", "book/wT/wT_matrices.ipynb",
             "book/remedies/clipping.ipynb", "book/remedies/initialization.ipynb",
             "book/remedies/normalization.ipynb", "book/case_study/case_study.ipynb"]
-#: the notebooks photographed with --screenshots (ch1, ch2, the case study)
+#: the notebooks photographed with --screenshots (ch1, both pages of ch2, the case study)
 SHOTS = ["book/gradient_descent/gradient_descent.ipynb",
-         "book/vanishing_exploding/vanishing_exploding.ipynb", "book/case_study/case_study.ipynb"]
+         "book/vanishing_exploding/vanishing_exploding.ipynb",
+         "book/vanishing_exploding/diagnosing.ipynb", "book/case_study/case_study.ipynb"]
 RUN_TIMEOUT = float(os.environ.get("LAB_CHECK_TIMEOUT", 600))  # seconds per notebook
 REDRAW_TIMEOUT = 15.0
 #: console errors of JupyterLab itself, harmless to a student: counted and named in the summary,
