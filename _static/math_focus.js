@@ -4,7 +4,26 @@
 // the browser), and again when the window is resized, each display equation that overflows gets
 // tabindex="0" and a name; the others get neither.
 (function () {
+  // An inline formula wider than its line (a long product of Jacobians on a phone) cannot
+  // wrap: it becomes a box of its own that scrolls sideways, and takes the focus like a display one.
+  function inline() {
+    document.querySelectorAll('mjx-container:not([display="true"])').forEach(function (el) {
+      var block = el.parentElement;
+      while (block && getComputedStyle(block).display === "inline") block = block.parentElement;
+      if (!block) return;
+      el.classList.remove("math-scrolls");
+      if (el.getBoundingClientRect().width > block.clientWidth + 1) {
+        el.classList.add("math-scrolls");
+        el.setAttribute("tabindex", "0");
+        if (!el.hasAttribute("aria-label")) el.setAttribute("aria-label", "formula (scrolls sideways)");
+      } else if (el.getAttribute("tabindex") === "0") {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("aria-label");
+      }
+    });
+  }
   function mark() {
+    inline();
     document.querySelectorAll('mjx-container[display="true"]').forEach(function (el) {
       if (el.scrollWidth > el.clientWidth + 1) {
         el.setAttribute("tabindex", "0");

@@ -192,21 +192,30 @@ _TABLE_PROBE = """() => {
 _WIDE_PROBE = """() => {
   const out = [];
   const screen = document.documentElement.clientWidth;
+  const clips = (node, top) => {        // inside a box (below top) that scrolls or clips sideways
+    for (let a = node.parentElement; a && a !== top; a = a.parentElement)
+      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(a).overflowX)) return true;
+    return false;
+  };
   for (const el of document.querySelectorAll('article h1, article h2, article h3, article h4, ' +
                                              'article p, article li, article dt, article dd')) {
-    if (el.offsetParent === null) continue;
-    let box = el.parentElement, scrolls = false;
-    while (box && box.tagName !== 'ARTICLE') {
-      if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(box).overflowX)) { scrolls = true; break; }
-      box = box.parentElement;
+    if (el.offsetParent === null || clips(el, el.closest('article'))) continue;
+    // the right edge of what is drawn: text, and formulas (MathJax draws glyphs with CSS, not
+    // text nodes) and images; a formula that scrolls in its own box (_static/math_focus.js)
+    // counts by its box
+    let right = 0;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent.trim() || clips(n, el)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      for (const r of range.getClientRects()) right = Math.max(right, r.right);
     }
-    if (scrolls) continue;
-    const range = document.createRange();
-    range.selectNodeContents(el);
-    const right = Math.max(...Array.from(range.getClientRects()).map(r => r.right), 0);
-    if (right > screen + 1 || el.scrollWidth > el.clientWidth + 1)
-      out.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}" runs past ` +
-               `the screen's edge (${Math.round(right)} px of ${screen})`);
+    for (const box of el.querySelectorAll('mjx-container, img, svg'))
+      if (!clips(box, el)) right = Math.max(right, box.getBoundingClientRect().right);
+    if (right > screen + 1)
+      out.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}" runs ` +
+               `${Math.round(right - screen)} px past the edge of a ${screen} px screen`);
   }
   return out;
 }"""
