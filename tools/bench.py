@@ -8,9 +8,11 @@ the floor, and the whole book within 2x the floor sum (the floor times the numbe
 writes nothing (for whoever is making a page faster).
 
 Notebooks are executed in memory (the stored files are not touched), each in its own kernel, one
-after the other. The table is written to docs/benchmarks.md and printed; the seconds per
-notebook go to tools/notebook_times.json, the figures every later execution is checked against
-(a notebook several times slower than its figure is reported: tools/notebook_times.py).
+after the other. The table is written to docs/benchmarks.md and printed, the readers' table
+(seconds and peak memory per page, included by the running-times appendix) to
+book/appendix/_running_times.md; the seconds per notebook go to tools/notebook_times.json, the
+figures every later execution is checked against (a notebook several times slower than its figure
+is reported: tools/notebook_times.py).
 """
 
 from __future__ import annotations
