@@ -54,16 +54,18 @@ def test_readers_table_agrees_with_the_maintainers_table():
     maintainers = table_rows(TABLE)
     readers = table_rows(READER)
     floor = maintainers.pop("floor (imports only)")
-    assert readers.pop("starting Python and importing the libraries") == [
-        f"{float(floor[0]):.1f}", floor[3]]
+    # the readers' table rounds the measured seconds, the maintainers' table shows them to 0.01 s:
+    # the two agree to the readers' last digit (4.55 there may be 4.6 here, from 4.551 s)
+    first = readers.pop("starting Python and importing the libraries")
+    assert abs(float(first[0]) - float(floor[0])) <= 0.05 + 1e-9 and first[1] == floor[3]
     total = maintainers.pop("all notebooks")
-    assert readers.pop("all pages, one after another")[0] == f"{float(total[0]):.0f}"
+    assert abs(float(readers.pop("all pages, one after another")[0]) - float(total[0])) <= 0.5 + 1e-9
     for cell, (seconds, peak) in readers.items():
         m = re.fullmatch(r"\{doc\}`([^`]+)`", cell)
         assert m, f"a page row of _running_times.md is a page link, not {cell!r}"
         stem = Path(m.group(1)).name
         assert stem in maintainers, f"{stem} is in the readers' table but not in the benchmark"
-        assert seconds == f"{float(maintainers[stem][0]):.1f}", stem
+        assert abs(float(seconds) - float(maintainers[stem][0])) <= 0.05 + 1e-9, stem
         assert peak == maintainers[stem][3], stem
 
 
