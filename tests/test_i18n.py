@@ -156,3 +156,26 @@ def test_every_explorer_word_has_a_translation():
     assert i18n.explorer_strings(), "no live figure found: the scan is broken"
     findings = i18n.check_explorers(list(i18n.LANGS))
     assert not findings, "\n".join(str(f) for f in findings[:10])
+
+
+def test_memory_fills_moved_sentences_but_not_names():
+    """extract refills an empty message from another page's translation, except a names-only
+    message, which is empty on purpose where it is shared with a quoted original (doc_003)."""
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="ru")
+    catalog.add("The gradient vanishes in every seed.")
+    catalog.add("Xavier")
+    memory = {"The gradient vanishes in every seed.": "Градиент исчезает при каждом зерне.",
+              "Xavier": "Ксавье"}
+    i18n.fill_from_memory(catalog, memory)
+    assert catalog["The gradient vanishes in every seed."].string == memory[
+        "The gradient vanishes in every seed."]
+    assert not catalog["Xavier"].string
+
+
+def test_the_quoted_bengali_original_keeps_its_name_in_every_edition():
+    for lang in ("ru", "zh"):
+        po = ROOT / "locales" / lang / "LC_MESSAGES" / "book" / "documents" / "doc_003.po"
+        catalog = i18n.read_catalog(po, lang)
+        assert not catalog["Xavier"].string, (lang, catalog["Xavier"].string)

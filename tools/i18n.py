@@ -205,6 +205,16 @@ def translation_memory(lang: str) -> dict[str, str]:
     return memory
 
 
+def fill_from_memory(catalog: Catalog, memory: dict[str, str]) -> None:
+    """A sentence moved from another page keeps its translation. A names-only message ("Xavier")
+    is left as it is: its English may be its translation, and an empty one is deliberate where
+    the message is shared with a quoted original (doc_003's Bengali text says "Xavier")."""
+    for message in catalog:
+        if (message.id and not message.string and message.id in memory
+                and not names_only(message.id)):
+            message.string = memory[message.id]
+
+
 def extract(wanted: list[str] = ()) -> None:
     """Extract the English messages (no execution) and update the catalogs (of the pages wanted)."""
     if POT_DIR.exists():
@@ -223,9 +233,7 @@ def extract(wanted: list[str] = ()) -> None:
             catalog = read_catalog(path, lang) if path.exists() else Catalog(locale=lang)
             catalog.update(template, update_header_comment=False)
             catalog.obsolete.clear()
-            for message in catalog:   # a sentence moved from another page keeps its translation
-                if message.id and not message.string and message.id in memory:
-                    message.string = memory[message.id]
+            fill_from_memory(catalog, memory)
             write_catalog(catalog, path)
         for page in set(known) - set(templates):
             if _selected(page, list(wanted)):
