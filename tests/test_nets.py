@@ -121,7 +121,6 @@ def test_sigmoid_vanishes_and_large_tanh_explodes_at_initialization():
     assert min(tanh["saturated"]) > 0.5
 
 
-
 def test_depth_explorer_never_draws_an_empty_panel():
     # every website position and the corners of the JupyterLab range draw both curves at every
     # layer: no gradient is exactly 0 (which a log axis cannot show) or non-finite
@@ -141,6 +140,7 @@ def test_depth_explorer_never_draws_an_empty_panel():
                 p = depth_profile(depth, activation, "xavier", scale)
                 for key in ("weight_grad", "signal_grad"):
                     assert all(0 < v < float("inf") for v in p[key]), (depth, activation, scale)
+
 
 def test_depth_profile_bad_input():
     with pytest.raises(ValueError, match="activation"):

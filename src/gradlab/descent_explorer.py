@@ -260,9 +260,9 @@ def _plot_descent_lab(alpha: float, theta1: float, theta2: float):
 
 _A = as_curvature_matrix(DEFAULT_A)
 _SPAN = 1.2 * max(abs(v) for v in DEFAULT_THETA0)
-_CURVES = _contours(_A, _SPAN, float(losses(_A, np.array([DEFAULT_THETA0]))[0]))
+_J0 = float(losses(_A, np.array([DEFAULT_THETA0]))[0])   # the loss at the start
+_CURVES = _contours(_A, _SPAN, _J0)
 _CRIT = critical_step(_A)
-_J0 = float(losses(_A, np.array([DEFAULT_THETA0]))[0])
 
 #: the 2-D descent explorer, described once (gradlab.explorer); in JupyterLab the learning rate
 #: reaches 1.25 x 2/L and the start point moves too

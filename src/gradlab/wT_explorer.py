@@ -92,14 +92,14 @@ def plot_wT(w: float = 2.0, T: int = 5, scale: float = 1.0):
     ax2.set_title(f"matrix W = sQ, s = {scale:g}")
     # a zero weight (or scale) makes every gradient after the first step exactly 0: say so, since
     # a log axis cannot draw it
-    note = {"transform": None, "ha": "center", "va": "center", "fontsize": "small",
+    note = {"ha": "center", "va": "center", "fontsize": "small",
             "bbox": {"facecolor": "white", "edgecolor": "0.7"}}
     if w == 0.0:
         ax1.text(0.55, 0.5, "w = 0: dL/dw = 0\nfor every t > 1\n(0 has no place\non a log axis)",
-                 **{**note, "transform": ax1.transAxes})
+                 transform=ax1.transAxes, **note)
     if scale == 0.0:
         ax2.text(0.55, 0.5, "s = 0: W = 0\nforgets h₀ in one step:\nevery norm is 0\n"
-                 "(no place on a log axis)", **{**note, "transform": ax2.transAxes})
+                 "(no place on a log axis)", transform=ax2.transAxes, **note)
     # the website's axes, the same at every setting, so that two settings can be compared
     ax1.set_ylim(*SCALAR_RANGE)
     ax2.set_ylim(*MATRIX_RANGE)
