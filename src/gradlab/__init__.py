@@ -23,6 +23,7 @@ Modules (one idea each), in the order the course meets them:
     monitor         TrainingMonitor: per-layer norms, update ratios, inf/NaN stop  (ch. 5)
     optim           the optimizer factory every training loop uses                 (ch. 4-5)
     train           a small training loop watched by the monitor                   (ch. 5)
+    seeds           train one network per (setting, seed) at once, as train does   (ch. 5)
     hessian         Hessian-vector products and the sharpness by power iteration   (ch. 7)
     homework        the homework's self-checks, check("hw2.q3", answer), and the runner of its
                     function questions (references, expected values and the figures' code live
