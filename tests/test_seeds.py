@@ -12,7 +12,7 @@ import torch
 
 from gradlab.data import load_digits_split
 from gradlab.nets import deep_mlp
-from gradlab.seeds import SeedStack, train_seeds
+from gradlab.seeds import SeedRuns, SeedStack, plot_accuracy, table, train_seeds
 from gradlab.train import train
 
 DATA = load_digits_split(dtype=torch.float64)
@@ -136,3 +136,42 @@ def test_bad_arguments_are_named():
         train_seeds({"a": dict(make=lambda s: torch.nn.Linear(64, 10))}, DATA, epochs=1)
     with pytest.raises(ValueError, match="same layer sizes"):
         SeedStack([maker()(0), deep_mlp(3, 8, seed=0)])
+
+
+def fake_runs(acc, diverged):
+    acc = torch.tensor(acc, dtype=torch.float64)
+    n = len(acc)
+    return SeedRuns(acc, torch.tensor(diverged), torch.zeros(n, dtype=torch.float64),
+                    torch.full((n,), 0.5, dtype=torch.float64), torch.zeros(1, n))
+
+
+def test_table_reads_the_runs():
+    runs = {"learns": fake_runs([[0.5, 0.9], [0.85, 0.95], [0.2, 0.7]], [-1, -1, -1]),
+            "stuck": fake_runs([[0.1, 0.1], [0.1, 0.2]], [-1, -1]),
+            "boom": fake_runs([[math.nan, math.nan], [math.nan, math.nan]], [1, 0])}
+    lines = table(runs, 0.8).splitlines()
+    assert lines[2].split() == ["learns", "0.900", "0.70-0.95", "2,1", "5.0e-01", "0"]
+    assert lines[3].split() == ["stuck", "0.150", "0.10-0.20", "never", "5.0e-01", "0"]
+    assert lines[4].split() == ["boom", "-", "never", "5.0e-01", "2"]
+    with pytest.raises(TypeError, match="runs"):
+        table({"a": [0.9]}, 0.8)
+    with pytest.raises(ValueError, match="target"):
+        table(runs, 80)
+
+
+def test_plot_accuracy_draws_median_and_range_of_the_seeds_that_did_not_diverge():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    runs = {"a": fake_runs([[0.2, 0.6], [0.4, 0.8], [math.nan, math.nan]], [-1, -1, 0]),
+            "all diverged": fake_runs([[math.nan, math.nan]] * 2, [0, 1])}
+    fig, ax = plt.subplots()
+    plot_accuracy(ax, runs, 0.8)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert list(lines["a (1 of 3 diverged)"].get_ydata()) == pytest.approx([0.3, 0.7])
+    assert len(lines["all diverged (2 of 2 diverged)"].get_xdata()) == 0
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert min(band) == pytest.approx(0.2) and max(band) == pytest.approx(0.8)
+    assert [line.get_ydata()[0] for line in ax.get_lines() if line.get_linestyle() == "--"] == [0.8]
+    plt.close(fig)

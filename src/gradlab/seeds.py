@@ -318,4 +318,48 @@ def train_seeds(settings: Mapping[str, Mapping], data: Split, *, epochs: int,
     return {name: out[name] for name in config}
 
 
-__all__ = ["SETTING_DEFAULTS", "SeedRuns", "SeedStack", "train_seeds"]
+
+def table(runs: Mapping[str, SeedRuns], target: float) -> str:
+    """A text table, one row per setting: median and range of the final test accuracy over the
+    seeds that did not diverge, the epoch at which each seed reaches ``target`` ("never" if
+    none), the median first/head gradient ratio at the first step, and how many seeds diverged."""
+    target = check_float("target", target, minimum=0.0, maximum=1.0)
+    if not isinstance(runs, Mapping) or not all(isinstance(r, SeedRuns) for r in runs.values()):
+        raise TypeError("runs must be a dict {name: SeedRuns}, as train_seeds returns")
+    width = max([29, *map(len, runs)])
+    lines = [f"{'run':{width}s} {'test accuracy':>15s} {'epochs to':>14s} {'first/':>9s} "
+             f"{'div.':>4s}",
+             f"{'':{width}s} {'median':>5s} {'range':>9s} {'reach':>14s} {'head':>9s}"]
+    for name, r in runs.items():
+        final = r.final
+        # the median of an even number of seeds is the mean of the middle two (torch.median
+        # would give the lower one)
+        acc = "-" if len(final) == 0 else f"{final.quantile(0.5).item():.3f}"
+        rng = "" if len(final) < 2 else f"{final.min().item():.2f}-{final.max().item():.2f}"
+        reach = ",".join(str(e) for e in r.reach(target) if e is not None) or "never"
+        lines.append(f"{name:{width}s} {acc:>5s} {rng:>9s} {reach:>14s} "
+                     f"{r.ratio0.quantile(0.5).item():9.1e} {r.n_div:4d}")
+    return "\n".join(lines)
+
+
+def plot_accuracy(ax, runs: Mapping[str, SeedRuns], target: float, colors=None) -> None:
+    """Test accuracy per epoch of each setting on ``ax``: the median over the seeds that did not
+    diverge as a line, their range as a band, ``target`` as a grey dashed line. A setting whose
+    every seed diverged gets a legend entry only; the legend says how many seeds diverged."""
+    target = check_float("target", target, minimum=0.0, maximum=1.0)
+    colors = colors or [f"C{i}" for i in range(len(runs))]
+    for color, (name, r) in zip(colors, runs.items(), strict=False):
+        label = name + (f" ({r.n_div} of {len(r.diverged)} diverged)" if r.n_div else "")
+        acc = r.acc[r.diverged < 0]
+        if len(acc) == 0:
+            ax.plot([], [], "o-", ms=3, color=color, label=label)
+            continue
+        epochs = range(1, acc.shape[1] + 1)
+        ax.plot(epochs, acc.quantile(0.5, dim=0), "o-", ms=3, color=color, label=label)
+        ax.fill_between(epochs, acc.min(0).values, acc.max(0).values, color=color, alpha=0.2,
+                        lw=0)
+    ax.axhline(target, color="grey", lw=0.8, ls="--")
+    ax.set(ylabel="test accuracy", ylim=(0, 1))
+
+
+__all__ = ["SETTING_DEFAULTS", "SeedRuns", "SeedStack", "plot_accuracy", "table", "train_seeds"]
