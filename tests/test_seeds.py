@@ -150,6 +150,7 @@ def test_table_reads_the_runs():
             "stuck": fake_runs([[0.1, 0.1], [0.1, 0.2]], [-1, -1]),
             "boom": fake_runs([[math.nan, math.nan], [math.nan, math.nan]], [1, 0])}
     lines = table(runs, 0.8).splitlines()
+    assert lines[0].split()[0] == "run" and table(runs, 0.8, header="step").startswith("step ")
     assert lines[2].split() == ["learns", "0.900", "0.70-0.95", "2,1", "5.0e-01", "0"]
     assert lines[3].split() == ["stuck", "0.150", "0.10-0.20", "never", "5.0e-01", "0"]
     assert lines[4].split() == ["boom", "-", "never", "5.0e-01", "2"]

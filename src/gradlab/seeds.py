@@ -319,15 +319,15 @@ def train_seeds(settings: Mapping[str, Mapping], data: Split, *, epochs: int,
 
 
 
-def table(runs: Mapping[str, SeedRuns], target: float) -> str:
-    """A text table, one row per setting: median and range of the final test accuracy over the
+def table(runs: Mapping[str, SeedRuns], target: float, header: str = "run") -> str:
+    """A text table, one row per setting (``header`` heads the names' column): median and range of the final test accuracy over the
     seeds that did not diverge, the epoch at which each seed reaches ``target`` ("never" if
     none), the median first/head gradient ratio at the first step, and how many seeds diverged."""
     target = check_float("target", target, minimum=0.0, maximum=1.0)
     if not isinstance(runs, Mapping) or not all(isinstance(r, SeedRuns) for r in runs.values()):
         raise TypeError("runs must be a dict {name: SeedRuns}, as train_seeds returns")
-    width = max([29, *map(len, runs)])
-    lines = [f"{'run':{width}s} {'test accuracy':>15s} {'epochs to':>14s} {'first/':>9s} "
+    width = max([29, len(header), *map(len, runs)])
+    lines = [f"{header:{width}s} {'test accuracy':>15s} {'epochs to':>14s} {'first/':>9s} "
              f"{'div.':>4s}",
              f"{'':{width}s} {'median':>5s} {'range':>9s} {'reach':>14s} {'head':>9s}"]
     for name, r in runs.items():
