@@ -76,7 +76,8 @@ def test_plain_nbconvert_shows_no_markup(edition: Path):
     for rel in ("book/gradient_descent/gradient_descent.ipynb",
                 "book/vanishing_exploding/vanishing_exploding.ipynb",
                 "book/vanishing_exploding/diagnosing.ipynb",
-                "book/case_study/case_study.ipynb"):
+                "book/case_study/case_study.ipynb", "book/case_study/remedies.ipynb",
+                "book/case_study/checklist.ipynb"):
         nb = nbformat.read(edition / rel, as_version=4)
         html, _ = exporter.from_notebook_node(nb)
         prose = re.sub(r"<(script|style|pre)\b.*?</\1>", "", html, flags=re.S)

@@ -65,7 +65,8 @@ CHAPTERS = ["book/gradient_descent/gradient_descent.ipynb",
             "book/vanishing_exploding/diagnosing.ipynb",
             "book/wT/wT_derivation.ipynb", "book/wT/wT_matrices.ipynb",
             "book/remedies/clipping.ipynb", "book/remedies/initialization.ipynb",
-            "book/remedies/normalization.ipynb", "book/case_study/case_study.ipynb"]
+            "book/remedies/normalization.ipynb", "book/case_study/case_study.ipynb",
+            "book/case_study/remedies.ipynb", "book/case_study/checklist.ipynb"]
 #: the notebooks photographed with --screenshots (ch1, both pages of ch2, the case study)
 SHOTS = ["book/gradient_descent/gradient_descent.ipynb",
          "book/vanishing_exploding/vanishing_exploding.ipynb",
