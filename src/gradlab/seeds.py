@@ -318,11 +318,11 @@ def train_seeds(settings: Mapping[str, Mapping], data: Split, *, epochs: int,
     return {name: out[name] for name in config}
 
 
-
 def table(runs: Mapping[str, SeedRuns], target: float, header: str = "run") -> str:
-    """A text table, one row per setting (``header`` heads the names' column): median and range of the final test accuracy over the
-    seeds that did not diverge, the epoch at which each seed reaches ``target`` ("never" if
-    none), the median first/head gradient ratio at the first step, and how many seeds diverged."""
+    """A text table, one row per setting (``header`` heads the names' column): median and
+    range of the final test accuracy over the seeds that did not diverge, the epoch at which
+    each seed reaches ``target`` ("never" if none), the median first/head gradient ratio at the
+    first step, and how many seeds diverged."""
     target = check_float("target", target, minimum=0.0, maximum=1.0)
     if not isinstance(runs, Mapping) or not all(isinstance(r, SeedRuns) for r in runs.values()):
         raise TypeError("runs must be a dict {name: SeedRuns}, as train_seeds returns")
