@@ -354,3 +354,25 @@ def test_binder_installs_the_same_torch_as_requirements():
     post = (ROOT / "binder" / "postBuild").read_text()
     assert f"torch=={pin} " in post and "-r requirements.txt" in post
     assert os.access(ROOT / "binder" / "postBuild", os.X_OK)
+
+
+def test_a_stalled_screenshot_is_retried_then_reported_not_raised(tmp_path):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    class Page:
+        def __init__(self, stalls):
+            self.stalls, self.calls = stalls, 0
+
+        def screenshot(self, path):
+            self.calls += 1
+            if self.calls <= self.stalls:
+                raise PlaywrightTimeout("Page.screenshot: Timeout 30000ms exceeded.\nCall log:")
+            Path(path).write_bytes(b"png")
+
+    once = Page(stalls=1)
+    assert site_check._screenshot(once, tmp_path / "a.png") == "" and once.calls == 2
+    assert (tmp_path / "a.png").exists()
+    always = Page(stalls=5)
+    assert site_check._screenshot(always, tmp_path / "b.png") == (
+        "Page.screenshot: Timeout 30000ms exceeded.")
+    assert always.calls == 2

@@ -522,6 +522,22 @@ def _serve(html: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
+def _screenshot(page, path: Path, attempts: int = 2) -> str:
+    """Save a screenshot of the viewport; "" when done, else why it failed. A busy machine can
+    stall one screenshot past Playwright's timeout: it is tried again before it is reported,
+    and a failure is an issue of the page, not a crash that ends the whole check."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    why = ""
+    for _ in range(attempts):
+        try:
+            page.screenshot(path=str(path))
+            return ""
+        except PlaywrightTimeout as err:
+            why = str(err).splitlines()[0]
+    return why
+
+
 def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                 shots: list[Path] | None = None, allow_stateless_widgets: bool = False,
                 chromium: str = CHROMIUM, verbose: bool = False,
@@ -650,7 +666,9 @@ def check_pages(html: Path, pages: list[Path], screenshots: Path | None = None,
                     for label, (width, height) in VIEWPORTS.items():
                         page.set_viewport_size({"width": width, "height": height})
                         page.wait_for_timeout(150)          # let the layout settle
-                        page.screenshot(path=str(screenshots / f"{stem}-{label}.png"))
+                        failed = _screenshot(page, screenshots / f"{stem}-{label}.png")
+                        if failed:
+                            current.append(Issue(name, "screenshot", f"at {label}: {failed}"))
                     page.set_viewport_size({"width": 1280, "height": 800})
                 issues.extend(dict.fromkeys(current))  # de-duplicated, in order
             for path in pages:                  # each edition's search page, with a query
